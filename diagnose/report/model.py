@@ -1,0 +1,103 @@
+"""The report: what every front end (terminal, JSON, Markdown, batch) renders.
+
+One structure serves ``diagnose``, ``check`` and ``batch`` so that a finding
+means the same thing wherever it is printed; ``to_dict`` is the JSON schema
+``ikedoctor.report/1`` documented in README.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA = "ikedoctor.report/1"
+
+
+@dataclass(slots=True)
+class Evidence:
+    """A line that proves (or argues against) a finding."""
+
+    path: str
+    line: int
+    text: str
+    role: str = "required"  # required | supporting | contradicting | config
+    side: str = "unknown"
+    time: str | None = None
+
+
+@dataclass(slots=True)
+class Finding:
+    id: str
+    title: str
+    confidence: float
+    side: str  # server | client | both | config
+    root_cause: str
+    fix: str
+    evidence: list[Evidence] = field(default_factory=list)
+    session: str | None = None
+    evidence_status: str = "verified"  # verified | unverified (no real sample yet)
+    fix_snippets: list[dict[str, str]] = field(default_factory=list)  # [{lang, title, text}]
+    references: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class InputSummary:
+    path: str
+    format: str
+    side: str
+    lines: int
+    recognised: int
+    events: int
+    unparsed: int
+    style: str | None = None
+    errors: list[str] = field(default_factory=list)
+    unparsed_examples: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SessionSummary:
+    id: str
+    side: str
+    path: str
+    ike_name: str | None
+    unique_id: str | None
+    peer: str | None
+    local: str | None
+    role: str | None  # initiator | responder
+    version: int | None
+    start: str | None
+    end: str | None
+    outcome: str  # established | failed | incomplete | deleted
+    events: int
+    partner: str | None = None
+    clock_offset_s: float | None = None
+    identities: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Report:
+    inputs: list[InputSummary] = field(default_factory=list)
+    sessions: list[SessionSummary] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    verdict: str = ""
+    tool_version: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "tool_version": self.tool_version,
+            "verdict": self.verdict,
+            "inputs": [asdict(i) for i in self.inputs],
+            "sessions": [asdict(s) for s in self.sessions],
+            "findings": [f.to_dict() for f in self.findings],
+            "warnings": list(self.warnings),
+        }
