@@ -1,0 +1,103 @@
+"""Turning a lab run into a ``samples/lab-<id>/`` folder, and checking a run's logs.
+
+The logs are copied byte for byte from what the daemons wrote; nothing here edits a log line.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .runner import RunResult, charon_package_version, format_to_regex
+from .scenario import Scenario
+
+STRONGSWAN_VERSION = "5.9.8"
+REFERENCE_TSV = Path(__file__).resolve().parents[3] / "shared" / "reference" / "charon-messages.tsv"
+
+
+def reference_formats() -> set[str] | None:
+    """All format strings of charon-messages.tsv, or None when the reference is not beside the repo."""
+    if not REFERENCE_TSV.exists():
+        return None
+    formats = set()
+    with REFERENCE_TSV.open(encoding="utf-8") as fh:
+        next(fh)
+        for line in fh:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) >= 3:
+                formats.add(cols[2].replace("\\t", "\t").replace("\\n", "\n").replace("\\\\", "\\"))
+    return formats
+
+
+def missing_lines(scenario: Scenario, result: RunResult) -> list[str]:
+    """The scenario's marker messages that do not occur in the logs of this run."""
+    problems = []
+    for side, formats, path in (("server", scenario.server_lines, result.server_log),
+                                ("client", scenario.client_lines, result.client_log)):
+        text = path.read_text(errors="replace") if path.exists() else ""
+        for fmt in formats:
+            if not format_to_regex(fmt).search(text):
+                problems.append(f"{side} log lacks: {fmt}")
+    return problems
+
+
+def _toml_str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(_toml_str(v) for v in values) + "]"
+
+
+def sample_toml(scenario: Scenario, generated: str) -> str:
+    source = (f"ikedoctor lab: strongSwan {STRONGSWAN_VERSION} (Debian package strongswan-charon "
+              f"{charon_package_version()}) charon gateway and charon initiator in network namespaces")
+    description = " ".join(scenario.description.split()) + " Client played: " + " ".join(scenario.apple.split())
+    lines = [
+        f"source = {_toml_str(source)}",
+        f"scenario = {_toml_str(scenario.id)}",
+        f"generated = {_toml_str(generated)}",
+        f"strongswan_version = {_toml_str(STRONGSWAN_VERSION)}",
+        f"description = {_toml_str(description)}",
+        f"expect = {_toml_list(scenario.expect)}",
+        f"expect_server_only = {_toml_list(scenario.expect_server_only)}",
+        "",
+        "[files]",
+        f'"server-charon.log" = {{ side = "server", format = "charon", style = {_toml_str(scenario.gateway.log)} }}',
+        f'"client-charon.log" = {{ side = "client", format = "charon", style = {_toml_str(scenario.client.log)} }}',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_sample(result: RunResult, out_root: Path, generated: str | None = None) -> Path:
+    """Write ``out_root/lab-<id>/`` atomically (temp dir, then rename over the old folder)."""
+    scenario = result.scenario
+    generated = generated or _dt.date.today().isoformat()
+    out_root.mkdir(parents=True, exist_ok=True)
+    final = out_root / f"lab-{scenario.id}"
+    tmp = Path(tempfile.mkdtemp(prefix=f".lab-{scenario.id}.", dir=out_root))
+    try:
+        shutil.copyfile(result.server_log, tmp / "server-charon.log")
+        shutil.copyfile(result.client_log, tmp / "client-charon.log")
+        shutil.copyfile(result.gateway_conf, tmp / "gateway-swanctl.conf")
+        shutil.copyfile(result.client_conf, tmp / "client-swanctl.conf")
+        if scenario.client.conf_after:
+            (tmp / "client-swanctl-after.conf").write_text(scenario.client.conf_after)
+        (tmp / "sample.toml").write_text(sample_toml(scenario, generated))
+        os.chmod(tmp, 0o755)
+        old = None
+        if final.exists():
+            old = out_root / f".lab-{scenario.id}.old"
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(final, old)
+        os.replace(tmp, final)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
