@@ -88,6 +88,10 @@ KINDS: dict[str, tuple[str, ...]] = {
     "disconnect": ("reason",),
     "client_error": ("code", "domain", "detail"),
     "dns_error": ("code", "host"),
+    # added for the Apple side (issue 5): nesessionmanager's "status changed to X" for a
+    # VPN session (status: connecting|connected|reasserting|disconnecting|disconnected|stopping);
+    # profile: the configuration's name from NESM...Session[<name>:<UUID>]
+    "client_status": ("status", "profile"),
 }
 
 
