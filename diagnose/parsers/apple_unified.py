@@ -155,12 +155,14 @@ class AppleUnifiedParser:
             return state.json_buf is None and not line.startswith("{")
 
         yield from assemble(lines, ctx, start, emitter, continuation)
+        if state.json_buf is not None:  # input ended inside a pretty-printed object
+            ctx.stats.miss(state.json_line, "unterminated JSON object: " + " ".join(state.json_buf)[:150])
 
     def _start(self, lineno: int, line: str, state: _LineState, ctx: ParseContext) -> Record | str | None:
         # pretty-printed JSON (``--style json``): buffer until a top-level "}" closes the object
         if state.json_buf is not None:
             return self._json_continue(lineno, line, state, ctx)
-        if line.startswith("[{") or (line.startswith("{") and not line.rstrip().endswith("}")):
+        if line.startswith("[{") or line.rstrip() == "{":
             state.json_buf = ["{"]
             state.json_line = lineno
             rest = line[2:] if line.startswith("[{") else line[1:]
