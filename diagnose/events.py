@@ -55,7 +55,8 @@ KINDS: dict[str, tuple[str, ...]] = {
     "certreq_sent": ("issuer",),
     "cert_sent": ("subject", "cert_type"),  # cert_type: end entity|issuer|...
     "cert_received": ("subject", "cert_type"),
-    "cert_problem": ("problem", "subject", "detail"),  # problem: untrusted|no-issuer|expired|revoked|constraint|san|eku|missing|other
+    "cert_problem": ("problem", "subject", "detail"),
+    "cert_trusted": ("subject", "cert_type"),  # a chain step charon accepted ("using trusted ca certificate")  # problem: untrusted|no-issuer|expired|revoked|constraint|san|eku|missing|other
     # identities
     "identity": ("role", "id"),  # role: local|remote, as configured/sent
     # authentication

@@ -1,0 +1,210 @@
+"""The library API the CLI, ``batch`` and the tests call.
+
+``diagnose_paths`` runs the whole flow: sources → format detection → parsing
+→ sessions → (cross-side pairing) → catalog → report.  It never prints; the
+caller renders the returned ``Report``.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import timedelta, timezone, tzinfo
+from typing import Iterable
+
+from . import __version__
+from .catalog.engine import match_all, to_finding
+from .catalog.model import Pattern, load_catalog
+from .errors import InputError
+from .events import Event, Side
+from .input.detect import choose_parser, looks_binary
+from .input.reader import ReadStats, numbered_lines
+from .input.sources import Source, iter_sources
+from .parsers.base import ParseContext
+from .report.model import InputSummary, Report, SessionSummary
+from .sessions import Session, build_sessions
+
+HEAD_BYTES = 64 * 1024
+
+
+@dataclass(slots=True)
+class Options:
+    log_format: str | None = None
+    side: Side | None = None
+    year: int | None = None
+    tz: tzinfo | None = None
+    catalog: list[Pattern] | None = None
+
+
+@dataclass(slots=True)
+class ParsedInput:
+    summary: InputSummary
+    events: list[Event] = field(default_factory=list)
+    side: Side = Side.UNKNOWN
+
+
+def parse_source(src: Source, opts: Options) -> ParsedInput:
+    """Detect and parse one source; raise InputError for unreadable or unknown input."""
+    try:
+        stream = src.open()
+        head_bytes = stream.read(HEAD_BYTES)
+    except InputError:
+        raise
+    except (OSError, EOFError, ValueError) as exc:
+        raise InputError(src.name, f"cannot read ({exc})", "is the file truncated or corrupt?") from exc
+    if looks_binary(head_bytes):
+        raise InputError(src.name, "binary data, not a text log", "skipped")
+    head = [t for _, t in numbered_lines(io.BytesIO(head_bytes))]
+    parser, _ = choose_parser(src.name, head, opts.log_format or src.hints.get("format"))  # type: ignore[arg-type]
+    side = opts.side or _hint_side(src) or Side.UNKNOWN
+    ctx = ParseContext(path=src.name, side=side, year=opts.year or _hint_year(src), tz=opts.tz or _hint_tz(src))
+    rstats = ReadStats()
+    rest = _wrap(_Chain(head_bytes, stream))
+    try:
+        events = list(parser.parse(numbered_lines(rest, rstats), ctx))  # type: ignore[arg-type]
+    except InputError:
+        raise
+    except (OSError, EOFError) as exc:
+        raise InputError(src.name, f"read failed part-way ({exc})", "the file may be truncated") from exc
+    finally:
+        stream.close()
+    side = ctx.side if ctx.side is not Side.UNKNOWN else parser.default_side
+    for ev in events:
+        ev.side = side
+    errors = []
+    if rstats.invalid_utf8_offset is not None:
+        errors.append(f"invalid UTF-8 at byte {rstats.invalid_utf8_offset} (decoded with replacement)")
+    if rstats.long_lines:
+        errors.append(f"{rstats.long_lines} over-long line(s) cut")
+    if rstats.nul_lines:
+        errors.append(f"{rstats.nul_lines} line(s) with NUL bytes")
+    st = ctx.stats
+    summary = InputSummary(path=src.name, format=parser.name, side=side.value, lines=rstats.lines,
+                           recognised=st.recognised, events=len(events), unparsed=st.unparsed,
+                           style=getattr(parser, "style", None), errors=errors,
+                           unparsed_examples=[{"line": n, "text": t} for n, t in st.unparsed_examples])
+    return ParsedInput(summary=summary, events=events, side=side)
+
+
+class _Chain(io.RawIOBase):
+    """The head already read, then the rest of the stream."""
+
+    def __init__(self, head: bytes, rest) -> None:
+        self._head, self._rest = memoryview(head), rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:  # type: ignore[override]
+        if len(self._head):
+            n = min(len(buf), len(self._head))
+            buf[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+
+def _wrap(raw: io.RawIOBase) -> io.BufferedReader:
+    return io.BufferedReader(raw, buffer_size=256 * 1024)
+
+
+def _hint_side(src: Source) -> Side | None:
+    v = src.hints.get("side")
+    return Side(v) if v in ("server", "client") else None
+
+
+def _hint_year(src: Source) -> int | None:
+    v = src.hints.get("year")
+    if isinstance(v, int):
+        return v
+    if src.mtime:
+        from datetime import datetime
+        return datetime.fromtimestamp(src.mtime).year
+    return None
+
+
+def _hint_tz(src: Source) -> tzinfo | None:
+    v = src.hints.get("utc_offset") or src.hints.get("tz_offset")
+    if isinstance(v, (int, float)):
+        return timezone(timedelta(seconds=int(v)))
+    if isinstance(v, str) and len(v) >= 5 and v[0] in "+-":
+        digits = v[1:].replace(":", "")
+        sign = -1 if v[0] == "-" else 1
+        try:
+            return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4])))
+        except ValueError:
+            return None
+    return None
+
+
+def diagnose_sources(sources: Iterable[Source], opts: Options | None = None,
+                     warnings: list[str] | None = None) -> Report:
+    opts = opts or Options()
+    report = Report(tool_version=__version__, warnings=warnings if warnings is not None else [])
+    sessions: list[Session] = []
+    for src in sources:
+        parsed = parse_source_tolerant(src, opts, report)
+        if parsed is None:
+            continue
+        report.inputs.append(parsed.summary)
+        sessions.extend(build_sessions(parsed.events, src.name, parsed.side))
+    if not report.inputs:
+        raise InputError(", ".join(w.split(":")[0] for w in report.warnings) or "input",
+                         "nothing readable to diagnose", "; ".join(report.warnings) or "no input given")
+    _pair(sessions)
+    catalog = opts.catalog if opts.catalog is not None else load_catalog()
+    report.findings = [to_finding(m) for m in match_all(catalog, sessions)]
+    report.sessions = [_summary(s) for s in sessions]
+    report.verdict = _verdict(report, sessions)
+    return report
+
+
+def parse_source_tolerant(src: Source, opts: Options, report: Report) -> ParsedInput | None:
+    """Parse one source; an unreadable one becomes a warning unless it is the only input."""
+    try:
+        return parse_source(src, opts)
+    except InputError as exc:
+        report.warnings.append(str(exc))
+        return None
+
+
+def _pair(sessions: list[Session]) -> None:
+    """Cross-side pairing hook (see diagnose.correlate); absent means no partners."""
+    try:
+        from .correlate import pair_sessions
+    except ModuleNotFoundError as exc:
+        if exc.name != "diagnose.correlate":
+            raise
+        return
+    pair_sessions(sessions)
+
+
+def diagnose_paths(paths: list[str], opts: Options | None = None) -> Report:
+    warnings: list[str] = []
+    sources = list(iter_sources(paths, warnings))
+    if not sources:
+        raise InputError(", ".join(paths), "no files found", "name log files, folders or archives")
+    return diagnose_sources(sources, opts, warnings)
+
+
+def _summary(s: Session) -> SessionSummary:
+    return SessionSummary(
+        id=s.id, side=s.side.value, path=s.path, ike_name=s.ike_name, unique_id=s.unique_id, peer=s.peer,
+        local=next((e.attrs.get("local") for e in s.events if e.attrs.get("local")), None), role=s.role,
+        version=s.version, start=s.start.isoformat() if s.start else None,
+        end=s.end.isoformat() if s.end else None, outcome=s.outcome, events=len(s.events),
+        partner=s.partner, clock_offset_s=s.clock_offset_s, identities=s.identities())
+
+
+def _verdict(report: Report, sessions: list[Session]) -> str:
+    if report.findings:
+        top = report.findings[0]
+        return f"FAILURE: {top.title} (confidence {top.confidence:.0%})"
+    established = sum(1 for s in sessions if s.outcome == "established")
+    if established:
+        return f"HEALTHY: {established} of {len(sessions)} IKE session(s) established; no known failure found"
+    if not sessions:
+        return "NO SESSIONS: the logs contain no IKE exchange; nothing to diagnose"
+    return "UNKNOWN: no known failure pattern matched, and no session was established"

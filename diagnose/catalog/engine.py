@@ -1,0 +1,276 @@
+"""Evaluate catalog patterns over sessions: the generic engine behind every finding.
+
+Nothing here knows about a particular failure.  The engine matches conditions
+against events, scores a pattern from the groups it meets, keeps the lines that
+prove it, drops findings another finding in the same session explains
+(``suppresses``), and merges the same finding across sessions.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from ..events import Event
+from ..proposals import keywords_list, without_ke
+from ..report.model import Evidence, Finding
+from ..sessions import Session
+from .model import REGEX_TIMEOUT, Condition, Group, Pattern
+
+MAX_EVIDENCE_PER_GROUP = 2
+BOTH_SIDES_BONUS = 0.15
+
+
+@dataclass(slots=True)
+class Match:
+    pattern: Pattern
+    confidence: float
+    unit: str
+    evidence: list[tuple[str, Event]] = field(default_factory=list)
+    captures: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    sides: set[str] = field(default_factory=set)
+    occurrences: int = 1
+    peers: set[str] = field(default_factory=set)
+
+
+def _value(ev: Event, attr: str) -> Any:
+    if attr == "peer":
+        return ev.peer
+    if attr == "ike_name":
+        return ev.ike_name
+    if attr == "side":
+        return ev.side.value
+    return ev.attrs.get(attr)
+
+
+def _scalar_ok(actual: Any, spec: Any, cond: Condition) -> bool:
+    if isinstance(spec, dict) and "not" in spec:
+        return not _scalar_ok(actual, spec["not"], cond)
+    if isinstance(spec, list):
+        return any(_scalar_ok(actual, s, cond) for s in spec)
+    if isinstance(spec, str) and spec.startswith("re:"):
+        if actual is None:
+            return False
+        text = " ".join(map(str, actual)) if isinstance(actual, list) else str(actual)
+        try:
+            return cond.compiled[spec].search(text, timeout=REGEX_TIMEOUT) is not None
+        except TimeoutError:
+            return False
+    if isinstance(spec, bool) or actual is None:
+        return actual == spec
+    return str(actual) == str(spec)
+
+
+def _token_in(token: str, payloads: list[str], cond: Condition) -> bool:
+    if token.startswith("re:"):
+        rx = cond.compiled[token]
+        return any(rx.search(p, timeout=REGEX_TIMEOUT) for p in payloads)
+    bare = "(" not in token
+    return any(p == token or (bare and p.split("(", 1)[0] == token) for p in payloads)
+
+
+def event_matches(ev: Event, cond: Condition) -> bool:
+    if ev.kind != cond.event:
+        return False
+    if cond.side and ev.side.value != cond.side:
+        return False
+    for attr, spec in cond.where.items():
+        if not _scalar_ok(_value(ev, attr), spec, cond):
+            return False
+    if cond.has or cond.lacks:
+        payloads = ev.attrs.get("payloads") or []
+        if any(not _token_in(t, payloads, cond) for t in cond.has):
+            return False
+        if any(_token_in(t, payloads, cond) for t in cond.lacks):
+            return False
+    return True
+
+
+def _group_hits(group: Group, events: list[Event]) -> tuple[bool, list[tuple[Condition, list[Event]]]]:
+    """Whether the group is met, and the events behind it (per condition)."""
+    hits: list[tuple[Condition, list[Event]]] = []
+    met = False
+    sides: set[str] = set()
+    for cond in group.any:
+        found = [e for e in events if event_matches(e, cond)]
+        if cond.absent:
+            if not found:
+                met = True
+                hits.append((cond, []))
+        elif len(found) >= cond.min_count:
+            met = True
+            hits.append((cond, found))
+            sides.update(e.side.value for e in found)
+    if group.both_sides and not {"server", "client"} <= sides:
+        return False, hits
+    return met, hits
+
+
+def evaluate(pattern: Pattern, events: list[Event], unit: str) -> Match | None:
+    if not events:
+        return None
+    sides_present = {e.side.value for e in events}
+    if not sides_present & set(pattern.sides) and "unknown" not in sides_present:
+        return None
+    m = Match(pattern=pattern, confidence=pattern.base_confidence, unit=unit)
+    for group in pattern.required:
+        met, hits = _group_hits(group, events)
+        if not met:
+            return None
+        _collect(m, "required", group, hits)
+    for group in pattern.contradicting:
+        met, hits = _group_hits(group, events)
+        if met:
+            if group.veto:
+                return None
+            m.confidence -= group.weight
+            _collect(m, "contradicting", group, hits)
+    for group in pattern.supporting:
+        met, hits = _group_hits(group, events)
+        if met:
+            m.confidence += group.weight
+            _collect(m, "supporting", group, hits)
+    req_sides = {ev.side.value for role, ev in m.evidence if role == "required"}
+    m.sides = req_sides or sides_present
+    if {"server", "client"} <= {ev.side.value for role, ev in m.evidence if role != "contradicting"}:
+        m.confidence += BOTH_SIDES_BONUS
+    m.confidence = round(min(0.99, max(0.05, m.confidence)), 2)
+    m.peers = {e.peer for e in events if e.peer}
+    return m
+
+
+def _collect(m: Match, role: str, group: Group, hits: list[tuple[Condition, list[Event]]]) -> None:
+    shown = 0
+    for cond, evs in hits:
+        if cond.absent:
+            m.notes.append(f"{group.name}: no {cond.event} event {_describe(cond)} in this session")
+            continue
+        for key, attr in cond.capture.items():
+            if key not in m.captures:
+                m.captures[key] = _value(evs[0], attr)
+        for ev in evs:
+            if shown >= MAX_EVIDENCE_PER_GROUP:
+                break
+            if all(ev is not e for _, e in m.evidence):
+                m.evidence.append((role, ev))
+                shown += 1
+
+
+def _describe(cond: Condition) -> str:
+    bits = [f"{k}={v}" for k, v in cond.where.items()]
+    if cond.has:
+        bits.append("with " + "/".join(cond.has))
+    if cond.lacks:
+        bits.append("without " + "/".join(cond.lacks))
+    return "(" + ", ".join(bits) + ")" if bits else ""
+
+
+def units(sessions: list[Session], scope: str) -> Iterable[tuple[str, list[Event]]]:
+    """The groups of events a pattern is evaluated on, by its scope."""
+    if scope == "session":
+        by_id = {s.id: s for s in sessions}
+        done: set[str] = set()
+        for s in sessions:
+            if s.id in done:
+                continue
+            events = list(s.events)
+            done.add(s.id)
+            partner = by_id.get(s.partner) if s.partner else None
+            if partner is not None and partner.id not in done:
+                events += partner.events
+                done.add(partner.id)
+            yield s.id, events
+    elif scope == "peer":
+        groups: dict[tuple[str, str], list[Event]] = {}
+        for s in sessions:
+            key = (s.path, s.identities().get("remote_id") or s.peer or s.id)
+            groups.setdefault(key, []).extend(s.events)
+        for (path, peer), evs in groups.items():
+            yield f"{path}#peer:{peer}", sorted(evs, key=lambda e: e.line)
+    elif scope == "input":
+        groups2: dict[str, list[Event]] = {}
+        for s in sessions:
+            groups2.setdefault(s.path, []).extend(s.events)
+        for path, evs in groups2.items():
+            yield path, sorted(evs, key=lambda e: e.line)
+    else:
+        yield "all", [e for s in sessions for e in s.events]
+
+
+class _Template(string.Formatter):
+    """``{name}`` from captures; ``{name|keywords}`` converts proposals; unknown names stay as written."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
+        name, _, flt = field_name.partition("|")
+        value = self.values.get(name)
+        if value is None:
+            return "{" + field_name + "}", field_name
+        if flt == "keywords":
+            value = keywords_list(value)
+        elif flt == "nopfs":
+            value = without_ke(value)
+        elif isinstance(value, list):
+            value = ", ".join(map(str, value))
+        return value, field_name
+
+
+def render(text: str, values: dict[str, Any]) -> str:
+    try:
+        return _Template(values).format(text)
+    except (ValueError, IndexError, KeyError):
+        return text
+
+
+def match_all(patterns: list[Pattern], sessions: list[Session]) -> list[Match]:
+    """Every pattern over every unit; suppression inside a session; merge across sessions."""
+    per_unit: dict[str, list[Match]] = {}
+    for pt in patterns:
+        for unit, events in units(sessions, pt.scope):
+            m = evaluate(pt, events, unit)
+            if m is not None:
+                per_unit.setdefault(unit, []).append(m)
+    # suppression is judged per session; patterns of wider scope suppress in every session they cover
+    wide = [m for unit, ms in per_unit.items() for m in ms if m.pattern.scope != "session"]
+    kept: list[Match] = []
+    for unit, ms in per_unit.items():
+        peers = [w for w in wide if w.unit != unit]
+        suppressed = {s for m in ms + peers for s in m.pattern.suppresses if m.confidence >= 0.3}
+        kept.extend(m for m in ms if m.pattern.id not in suppressed)
+    merged: dict[str, Match] = {}
+    for m in kept:
+        best = merged.get(m.pattern.id)
+        if best is None:
+            merged[m.pattern.id] = m
+            continue
+        total = best.occurrences + 1
+        peers = best.peers | m.peers
+        if (m.confidence, len(m.evidence)) > (best.confidence, len(best.evidence)):
+            merged[m.pattern.id] = best = m
+        best.occurrences = total
+        best.peers = peers
+    return sorted(merged.values(), key=lambda m: (-m.confidence, m.pattern.id))
+
+
+def to_finding(m: Match) -> Finding:
+    pt = m.pattern
+    values = dict(m.captures)
+    side = "both" if {"server", "client"} <= m.sides else next(iter(m.sides), "unknown")
+    notes = list(dict.fromkeys(m.notes))
+    if m.occurrences > 1:
+        notes.append(f"seen in {m.occurrences} sessions")
+    if pt.evidence_status == "unverified":
+        notes.append("evidence_status: unverified (no real log of this failure has been matched yet)")
+    return Finding(
+        id=pt.id, title=pt.title, confidence=m.confidence, side=side,
+        root_cause=render(pt.root_cause, values), fix=render(pt.fix, values),
+        evidence=[Evidence(path=e.path, line=e.line, text=e.text, role=role, side=e.side.value,
+                           time=e.time.isoformat() if e.time else None) for role, e in m.evidence],
+        session=m.unit, evidence_status=pt.evidence_status,
+        fix_snippets=[{"lang": s.lang, "title": render(s.title, values), "text": render(s.text, values)}
+                      for s in pt.snippets],
+        references=list(pt.references), notes=notes)

@@ -1,0 +1,231 @@
+"""The catalog's data model and its loader/validator.
+
+A pattern file (``patterns/<id>.toml``) says what a failure looks like in
+events, in the manner of a Sigma rule: *required* evidence groups (all must be
+met), *supporting* ones (raise confidence), *contradicting* ones (lower it, or
+veto).  A group is met when any of its conditions is.  Conditions name an
+event kind from ``diagnose.events.KINDS`` and constrain its attributes; the
+loader rejects unknown kinds, attributes and keys, naming the file and key.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from ..errors import CatalogError
+from ..events import KINDS
+
+ENVELOPE_ATTRS = ("peer", "ike_name", "side")
+SCOPES = ("session", "peer", "input", "all")
+SIDES = ("server", "client")
+REGEX_TIMEOUT = 0.05
+
+
+@dataclass(slots=True)
+class Condition:
+    event: str
+    where: dict[str, Any] = field(default_factory=dict)  # attr -> value | [values] | "re:..." | {not=...}
+    has: list[str] = field(default_factory=list)  # payload tokens that must be present
+    lacks: list[str] = field(default_factory=list)  # payload tokens that must be absent
+    side: str | None = None
+    absent: bool = False  # met when NO event matches
+    min_count: int = 1
+    capture: dict[str, str] = field(default_factory=dict)  # template name -> attribute
+    compiled: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Group:
+    name: str
+    any: list[Condition]
+    weight: float = 0.0
+    veto: bool = False
+    both_sides: bool = False  # met only when conditions match on both server and client side
+
+
+@dataclass(slots=True)
+class Snippet:
+    lang: str
+    title: str
+    text: str
+
+
+@dataclass(slots=True)
+class Pattern:
+    id: str
+    title: str
+    path: str
+    sides: list[str]
+    root_cause: str
+    fix: str
+    base_confidence: float
+    required: list[Group]
+    supporting: list[Group] = field(default_factory=list)
+    contradicting: list[Group] = field(default_factory=list)
+    scope: str = "session"
+    suppresses: list[str] = field(default_factory=list)
+    snippets: list[Snippet] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    affects: list[str] = field(default_factory=list)
+    evidence_status: str = "verified"
+    single_side_confidence: str = ""
+    confirming_evidence: str = ""
+    explain: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+_TOP_KEYS = {
+    "id", "title", "sides", "root_cause", "fix", "base_confidence", "required", "supporting", "contradicting",
+    "scope", "suppresses", "snippets", "references", "affects", "evidence_status", "single_side_confidence",
+    "confirming_evidence", "explain", "config", "tests", "severity",
+}
+_GROUP_KEYS = {"name", "any", "weight", "veto", "both_sides"}
+_COND_KEYS = {"event", "where", "has", "lacks", "side", "absent", "min_count", "capture"}
+
+
+def _cond(path: str, key: str, raw: Any) -> Condition:
+    if not isinstance(raw, dict):
+        raise CatalogError(path, key, "a condition must be a table")
+    unknown = set(raw) - _COND_KEYS
+    if unknown:
+        raise CatalogError(path, key, f"unknown keys {sorted(unknown)}")
+    kind = raw.get("event")
+    if kind not in KINDS:
+        raise CatalogError(path, f"{key}.event", f"unknown event kind {kind!r}")
+    where = raw.get("where", {})
+    allowed = set(KINDS[kind]) | set(ENVELOPE_ATTRS)
+    for attr in list(where) + list(raw.get("capture", {}).values()):
+        if attr not in allowed:
+            raise CatalogError(path, f"{key}.where.{attr}", f"event {kind!r} has no attribute {attr!r}")
+    if (raw.get("has") or raw.get("lacks")) and kind != "message":
+        raise CatalogError(path, key, "has/lacks apply to 'message' events only")
+    side = raw.get("side")
+    if side is not None and side not in SIDES:
+        raise CatalogError(path, f"{key}.side", f"must be one of {SIDES}")
+    c = Condition(event=kind, where=dict(where), has=list(raw.get("has", [])), lacks=list(raw.get("lacks", [])),
+                  side=side, absent=bool(raw.get("absent", False)), min_count=int(raw.get("min_count", 1)),
+                  capture=dict(raw.get("capture", {})))
+    specs = [(f"where.{a}", v) for a, value in c.where.items()
+             for v in (value if isinstance(value, list) else [value])]
+    specs += [(f"where.{a}", value["not"]) for a, value in c.where.items() if isinstance(value, dict) and "not" in value]
+    specs += [("has", t) for t in c.has] + [("lacks", t) for t in c.lacks]
+    for attr, v in specs:
+        if isinstance(v, str) and v.startswith("re:"):
+            try:
+                c.compiled[v] = regex.compile(v[3:])
+            except regex.error as exc:
+                raise CatalogError(path, f"{key}.{attr}", f"bad regex: {exc}") from exc
+            check_regex_safety(path, f"{key}.{attr}", c.compiled[v])
+    return c
+
+
+def check_regex_safety(path: str, key: str, rx: Any) -> None:
+    """Reject patterns that backtrack catastrophically on crafted input."""
+    probes = ("a" * 5000 + "!", " " * 5000 + "x", "IKE:" + "A/" * 2000 + "!", "(" * 2000, "0" * 5000 + "z")
+    for probe in probes:
+        try:
+            rx.search(probe, timeout=0.5)
+        except TimeoutError as exc:
+            raise CatalogError(path, key, "regex backtracks catastrophically; simplify it") from exc
+
+
+def _group(path: str, key: str, raw: Any) -> Group:
+    if not isinstance(raw, dict):
+        raise CatalogError(path, key, "must be a table")
+    unknown = set(raw) - _GROUP_KEYS
+    if unknown:
+        raise CatalogError(path, key, f"unknown keys {sorted(unknown)}")
+    conds = raw.get("any")
+    if not isinstance(conds, list) or not conds:
+        raise CatalogError(path, f"{key}.any", "needs a non-empty list of conditions")
+    return Group(name=str(raw.get("name", key)), any=[_cond(path, f"{key}.any[{i}]", c) for i, c in enumerate(conds)],
+                 weight=float(raw.get("weight", 0.0)), veto=bool(raw.get("veto", False)),
+                 both_sides=bool(raw.get("both_sides", False)))
+
+
+def reflow(text: str) -> str:
+    """Join the hard-wrapped lines of each paragraph (TOML multi-line strings keep them)."""
+    paras = [" ".join(line.strip() for line in p.splitlines() if line.strip()) for p in text.strip().split("\n\n")]
+    return "\n\n".join(p for p in paras if p)
+
+
+def load_pattern(path: Path) -> Pattern:
+    p = str(path)
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogError(p, "(file)", f"cannot read: {exc}") from exc
+    unknown = set(raw) - _TOP_KEYS
+    if unknown:
+        raise CatalogError(p, "(top level)", f"unknown keys {sorted(unknown)}")
+    for key in ("id", "title", "root_cause", "fix", "required"):
+        if key not in raw:
+            raise CatalogError(p, key, "missing")
+    if raw["id"] != path.stem:
+        raise CatalogError(p, "id", f"must equal the file name ({path.stem!r})")
+    sides = raw.get("sides", ["server", "client"])
+    if not set(sides) <= set(SIDES):
+        raise CatalogError(p, "sides", f"must be a subset of {SIDES}")
+    scope = raw.get("scope", "session")
+    if scope not in SCOPES:
+        raise CatalogError(p, "scope", f"must be one of {SCOPES}")
+    status = raw.get("evidence_status", "verified")
+    if status not in ("verified", "unverified"):
+        raise CatalogError(p, "evidence_status", "must be 'verified' or 'unverified'")
+    conf = float(raw.get("base_confidence", 0.6))
+    if not 0 < conf <= 1:
+        raise CatalogError(p, "base_confidence", "must be in (0, 1]")
+    snippets = []
+    for i, s in enumerate(raw.get("snippets", [])):
+        if not isinstance(s, dict) or "text" not in s:
+            raise CatalogError(p, f"snippets[{i}]", "needs at least 'text'")
+        snippets.append(Snippet(lang=s.get("lang", "text"), title=s.get("title", ""), text=s["text"]))
+    return Pattern(
+        id=raw["id"], title=raw["title"], path=p, sides=list(sides), root_cause=reflow(raw["root_cause"]),
+        fix=reflow(raw["fix"]), base_confidence=conf,
+        required=[_group(p, f"required[{i}]", g) for i, g in enumerate(raw["required"])],
+        supporting=[_group(p, f"supporting[{i}]", g) for i, g in enumerate(raw.get("supporting", []))],
+        contradicting=[_group(p, f"contradicting[{i}]", g) for i, g in enumerate(raw.get("contradicting", []))],
+        scope=scope, suppresses=list(raw.get("suppresses", [])), snippets=snippets,
+        references=list(raw.get("references", [])), affects=list(raw.get("affects", [])),
+        evidence_status=status, single_side_confidence=raw.get("single_side_confidence", ""),
+        confirming_evidence=raw.get("confirming_evidence", ""), explain=raw.get("explain", ""), raw=raw)
+
+
+def patterns_dir() -> Path:
+    """Where the catalog lives: $IKEDOCTOR_PATTERNS, the source tree, or the installed share dir."""
+    env = os.environ.get("IKEDOCTOR_PATTERNS")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parents[2] / "patterns"
+    if here.is_dir():
+        return here
+    return Path(sys.prefix) / "share" / "ikedoctor" / "patterns"
+
+
+def load_catalog(folder: Path | None = None) -> list[Pattern]:
+    folder = folder or patterns_dir()
+    if not folder.is_dir():
+        raise CatalogError(str(folder), "(folder)", "catalog folder not found; set IKEDOCTOR_PATTERNS")
+    patterns = [load_pattern(f) for f in sorted(folder.glob("*.toml")) if _is_pattern_file(f)]
+    ids = {pt.id for pt in patterns}
+    for pt in patterns:
+        for s in pt.suppresses:
+            if s not in ids:
+                raise CatalogError(pt.path, "suppresses", f"unknown pattern id {s!r}")
+    return patterns
+
+
+def _is_pattern_file(f: Path) -> bool:
+    """Data files that are not failure patterns (defaults, config rules) carry no 'required'."""
+    try:
+        return "required" in tomllib.loads(f.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True  # let load_pattern report it

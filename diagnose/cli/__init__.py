@@ -1,0 +1,52 @@
+"""The ``ikedoctor`` command line: a thin typer layer over ``diagnose.api``.
+
+Each sub-command lives in its own module and registers itself on ``app``;
+the modules only translate options into library calls and exit codes.
+
+Exit codes: 0 no failure found, 1 failure(s) found, 2 usage or input error,
+3 internal error (the traceback goes to a file, ``--debug`` prints it).
+"""
+
+from __future__ import annotations
+
+import typer
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 = no failure found, 1 = failure(s) found, "
+    "2 = usage or input error, 3 = internal error."
+)
+
+app = typer.Typer(
+    name="ikedoctor",
+    help="Explain why an iPhone or Mac cannot connect to a strongSwan VPN gateway. " + EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Explain why an iPhone or Mac cannot connect to a strongSwan VPN gateway."""
+
+
+def _register() -> None:
+    # Imported for their side effect of adding commands to ``app``.
+    from . import diagnose_cmd  # noqa: F401
+    for optional in ("catalog_cmd", "collect_cmd", "timeline_cmd", "batch_cmd", "check_cmd"):
+        try:
+            __import__(f"{__name__}.{optional}")
+        except ModuleNotFoundError as exc:  # a command still being written
+            if exc.name != f"{__name__}.{optional}":
+                raise
+
+
+def main() -> None:
+    _register()
+    app()

@@ -1,0 +1,33 @@
+"""``ikedoctor diagnose``: logs in, root causes out."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from ..api import Options, diagnose_paths
+from ..events import Side
+from . import EXIT_CODES_HELP, app
+from .common import OutputFormat, emit, exit_for, parse_tz, user_errors
+
+
+@app.command(help="Diagnose IKE failures from charon, macOS/iOS and racoon logs (files, folders, "
+                  "archives, collect bundles, or - for stdin). " + EXIT_CODES_HELP)
+def diagnose(
+    paths: list[str] = typer.Argument(..., help="Log files, folders, archives or bundles; - reads stdin."),
+    format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Output format."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically)."),
+    log_format: Optional[str] = typer.Option(None, "--log-format", help="Force the input format (e.g. charon)."),
+    side: Optional[Side] = typer.Option(None, "--side", help="Force the side that wrote the logs."),
+    year: Optional[int] = typer.Option(None, "--year", help="Year for logs whose timestamps have none."),
+    tz: Optional[str] = typer.Option(None, "--tz", help="Time zone of logs without one (+0100, Europe/Zurich)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show all evidence lines."),
+    debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
+) -> None:
+    with user_errors(debug):
+        opts = Options(log_format=log_format, side=side, year=year, tz=parse_tz(tz))
+        report = diagnose_paths(paths, opts)
+        emit(report, format, output, verbose)
+        code = exit_for(report)
+    raise typer.Exit(code)

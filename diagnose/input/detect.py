@@ -1,0 +1,45 @@
+"""Decide which parser reads an input, from its first lines.
+
+Every registered parser scores the head of the input; the best score wins if
+it clears a threshold.  ``--log-format`` bypasses scoring.  Binary input is
+refused here, before any parser sees it.
+"""
+
+from __future__ import annotations
+
+from ..errors import InputError
+from ..parsers.base import LogParser
+from ..parsers.registry import PARSERS, by_name
+
+HEAD_LINES = 200
+THRESHOLD = 0.3
+
+
+def looks_binary(head: bytes) -> bool:
+    """NUL bytes or mostly control characters in the first block mean it is no text log."""
+    if not head:
+        return False
+    if b"\x00" in head[:8192]:
+        return True
+    sample = head[:8192]
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32 or b == 127)
+    return control / len(sample) > 0.10
+
+
+def choose_parser(name: str, head: list[str], forced: str | None = None) -> tuple[LogParser, float]:
+    if forced:
+        parser = by_name(forced)
+        if parser is None:
+            known = ", ".join(p.name for p in PARSERS)
+            raise InputError(name, f"unknown log format {forced!r}", f"known formats: {known}")
+        return parser, 1.0
+    lines = [h for h in head if h.strip()][:HEAD_LINES]
+    if not lines:
+        raise InputError(name, "empty input", "nothing to diagnose: give a charon, macOS/iOS or racoon log")
+    scored = sorted(((p.sniff(lines), i, p) for i, p in enumerate(PARSERS)), key=lambda t: (-t[0], t[1]))
+    best_score, _, best = scored[0]
+    if best_score < THRESHOLD:
+        raise InputError(name, "unknown log format",
+                         "expected strongSwan charon, macOS/iOS `log show` or racoon output; "
+                         "use --log-format to force one")
+    return best, best_score

@@ -1,0 +1,240 @@
+"""strongSwan charon logs in every prefix style charon (or its log sink) produces.
+
+The styles differ only in what stands before the message (see
+shared/reference/charon-log-lines.md section 2):
+
+* file log: ``[time ]NN[GRP] [<name|N> ]msg`` (time only with ``time_format``)
+* syslog/journal of the above: ``Mmm dd HH:MM:SS host charon[pid]: NN[GRP] ...``
+* journald via charon-systemd: ``Mmm dd HH:MM:SS host charon-systemd[pid]: msg``
+  (no thread/group), also ``short-iso``/``short-precise``
+* ``swanctl --log``: ``NN[GRP] msg``; ``swanctl --initiate``: ``[GRP] msg``
+* stroke (``ipsec up``) and ``journalctl -o cat``: the bare message
+* 6.x ``json = yes`` file log: one JSON object per line
+
+So the parser peels the prefix into (time, thread, group, level, IKE_SA name/id)
+and hands the bare message to the message table.  Side comes from the roles
+the log shows: a charon that answers ``is initiating`` is the gateway.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Iterable, Iterator
+
+import regex
+
+from ..events import Event, Side
+from ..timeparse import Clock
+from .base import ParseContext
+from .charon_table import MATCH_TIMEOUT, expand_summary, resolve, table
+
+# NN[GRP] or NN[GRP2], then optionally <name|N> / <N>
+_BODY = regex.compile(
+    r"(?:^|(?<=\s))(?P<thread>\d{2,})\[(?P<group>[A-Z]{3})(?P<level>[0-4])?\] "
+    r"(?:<(?:(?P<name>[^|>]*)\|)?(?P<id>\d+)> )?")
+# syslog header after the timestamp: host tag[pid]:
+_SYSLOG = regex.compile(r"^\s*(?P<host>\S+) (?P<tag>[A-Za-z0-9_.\-/]+?)(?:\[(?P<pid>\d+)\])?: ")
+# a syslog header whose timestamp the Clock did not know (RFC 5424 etc.)
+_SWANCTL_INIT = regex.compile(r"^\[(?P<group>[A-Z]{3})\] ")
+_CHARON_TAGS = ("charon", "charon-systemd", "ipsec", "charon-cmd", "charon-nm", "swanctl", "strongswan")
+_GROUPS = frozenset("DMN MGR IKE CHD JOB WCH CFG KNL NET ASN ENC TNC IMC IMV PTS TLS APP ESP LIB".split())
+
+
+class CharonParser:
+    name = "charon"
+    default_side = Side.SERVER
+
+    # -- detection ---------------------------------------------------------
+    def sniff(self, head: list[str]) -> float:
+        body = bare = 0
+        t = table()
+        for line in head:
+            m = _BODY.search(line)
+            if m and m["group"] in _GROUPS:
+                body += 1
+                continue
+            if line.startswith('{"') and '"msg"' in line and '"group"' in line:
+                body += 1
+                continue
+            msg = _strip_header(line)
+            if msg is not None and t.match(msg.strip()):
+                bare += 1
+        n = max(len(head), 1)
+        score = (body + 0.8 * bare) / n
+        if body + bare >= 3:
+            score = max(score, 0.5)
+        return min(1.0, score)
+
+    # -- parsing -----------------------------------------------------------
+    def parse(self, lines: Iterable[tuple[int, str]], ctx: ParseContext) -> Iterator[Event]:
+        clock = Clock(year=ctx.year, tz=ctx.tz)
+        t = table()
+        stats = ctx.stats
+        thread_ctx: dict[str, dict[str, Any]] = {}
+        last_ts_text: str | None = None
+        last_ts: datetime | None = None
+        roles = {"initiator": 0, "responder": 0}
+        pending: list[Event] = []
+        for lineno, raw in lines:
+            stats.lines += 1
+            line = raw.rstrip()
+            if not line.strip():
+                continue
+            parsed = self._split(line, clock, last_ts_text, last_ts)
+            if parsed is None:
+                stats.miss(lineno, raw)
+                continue
+            ts_text, ts, thread, group, name, ike_id, msg = parsed
+            last_ts_text, last_ts = ts_text, ts
+            stats.recognised += 1
+            hit = t.match(msg.strip())
+            if hit is None:
+                continue
+            rule, m = hit
+            ev = self._event(rule, m, ctx, lineno, raw, ts, thread, name, ike_id, thread_ctx)
+            if ev is None:
+                continue
+            if ev.kind == "ike_start":
+                roles[ev.attrs["role"]] += 1
+            stats.events += 1
+            pending.append(ev)
+        side = ctx.side
+        if side is Side.UNKNOWN:
+            side = Side.CLIENT if roles["initiator"] > roles["responder"] else Side.SERVER
+        for ev in pending:
+            ev.side = side
+            yield ev
+        ctx.side = side
+
+    def _split(self, line: str, clock: Clock, last_text: str | None, last_ts: datetime | None):
+        """Return (ts_text, time, thread, group, name, id, message) or None."""
+        if line.startswith('{"'):
+            return self._split_json(line, clock)
+        m = _BODY.search(line, timeout=MATCH_TIMEOUT)
+        if m and m["group"] in _GROUPS:
+            head = line[: m.start()]
+            ts_text, ts = self._time(head, clock, last_text, last_ts)
+            if head.strip() and ts is None and not _looks_like_sink(head):
+                return None
+            return ts_text, ts, m["thread"], m["group"], m["name"], m["id"], line[m.end():]
+        # journald/charon-systemd (no NN[GRP]), syslog without body, swanctl --initiate, bare
+        ts_text, ts = self._time(line, clock, last_text, last_ts)
+        rest = line
+        if ts is not None:
+            _, n = clock.parse(line)
+            rest = line[n:]
+            h = _SYSLOG.match(rest)
+            if not h:
+                return None
+            tag = h["tag"].rsplit("/", 1)[-1]
+            if not tag.startswith(_CHARON_TAGS):
+                return None
+            rest = rest[h.end():]
+        mi = _SWANCTL_INIT.match(rest)
+        if mi and mi["group"] in _GROUPS:
+            return ts_text, ts, None, mi["group"], None, None, rest[mi.end():]
+        if ts is None:
+            # bare message (stroke, journalctl -o cat): only known charon messages count
+            if table().match(rest.strip()) is None and not rest.startswith((" ", "\t")):
+                return None
+        return ts_text, ts, None, None, None, None, rest
+
+    def _split_json(self, line: str, clock: Clock):
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            return None
+        if not isinstance(obj, dict) or "msg" not in obj:
+            return None
+        ts = None
+        if isinstance(obj.get("time"), str):
+            ts, _ = clock.parse(obj["time"])
+        thread = obj.get("thread")
+        return (obj.get("time"), ts, None if thread is None else f"{int(thread):02d}", obj.get("group"),
+                obj.get("ikesa-name"), obj.get("ikesa-uniqueid"), str(obj["msg"]))
+
+    @staticmethod
+    def _time(head: str, clock: Clock, last_text: str | None, last_ts: datetime | None):
+        head = head.lstrip()
+        if not head or not head[0].isalnum():
+            return None, None
+        # the same second repeats on many lines: reuse the last parse
+        if last_text is not None and head.startswith(last_text):
+            return last_text, last_ts
+        ts, n = clock.parse(head)
+        if ts is None:
+            return None, None
+        return head[:n], ts
+
+    def _event(self, rule, m, ctx: ParseContext, lineno: int, raw: str, ts, thread, name, ike_id,
+               thread_ctx: dict[str, dict[str, Any]]) -> Event | None:
+        attrs: dict[str, Any] = {}
+        envelope: dict[str, Any] = {}
+        for key, value in rule.attrs.items():
+            v = resolve(value, m)
+            if key.startswith("_"):
+                envelope[key] = v
+            elif v is not None:
+                attrs[key] = v
+        tc = thread_ctx.setdefault(thread or "-", {})
+        kind = rule.kind
+        if "_summary" in envelope:
+            attrs.update(expand_summary(envelope.pop("_summary") or ""))
+            tc["exchange"] = attrs.get("exchange")
+        elif kind in ("proposals_received", "proposals_configured"):
+            props = [p.strip() for p in str(attrs.get("proposals", "")).split(", ") if p.strip()]
+            attrs["proposals"] = props
+            attrs["proto"] = props[0].split(":", 1)[0] if props and ":" in props[0] else None
+            if kind == "proposals_received":
+                tc["proto"] = attrs["proto"]
+        elif kind == "proposal_selected":
+            prop = str(attrs.get("proposal", ""))
+            attrs["proto"] = prop.split(":", 1)[0] if ":" in prop else None
+            algs = prop.split(":", 1)[-1].split("/")
+            ke = [a for a in algs if a.startswith(("MODP_", "ECP_", "CURVE_", "KE", "MLKEM", "NO_EXT"))]
+            attrs["ke"] = next((a for a in ke if not a.startswith("NO_EXT")), None)
+        elif kind == "no_proposal":
+            exch = tc.get("exchange")
+            attrs["proto"] = tc.get("proto") or ("IKE" if exch in ("IKE_SA_INIT", "ID_PROT", "AGGRESSIVE") else "ESP")
+            attrs["stage"] = {"IKE_SA_INIT": "ike_init", "IKE_AUTH": "ike_auth", "CREATE_CHILD_SA": "rekey",
+                              "QUICK_MODE": "quick_mode", "ID_PROT": "ike_init",
+                              "AGGRESSIVE": "ike_init"}.get(exch or "", "unknown")
+        elif kind in ("packet", "config_lookup", "no_matching_config"):
+            for key in ("src", "dst"):
+                if key in attrs:
+                    host, _, port = str(attrs[key]).partition("[")
+                    attrs[key] = host
+                    if port:
+                        attrs[f"{key}_port"] = int(port.rstrip("]"))
+            if "size" in attrs and attrs["size"] is not None:
+                attrs["size"] = int(attrs["size"])
+        elif kind == "rekey" and attrs.get("stage") == "failed" and "IKE_SA" in m.group(0):
+            attrs["what"] = "ike"
+        peer = envelope.get("_peer")
+        if isinstance(peer, str):
+            peer = peer.split("[", 1)[0]
+        spis = tuple(str(envelope["_spis"]).split()) if envelope.get("_spis") else ()
+        return Event(
+            kind=kind, path=ctx.path, line=lineno, text=raw, time=ts, side=ctx.side,
+            ike_id=str(ike_id) if ike_id else (str(envelope["_id"]) if envelope.get("_id") else None),
+            ike_name=name or envelope.get("_name"), thread=thread, peer=peer, spis=spis, attrs=attrs)
+
+
+def _strip_header(line: str) -> str | None:
+    """The message part of a line without the NN[GRP] body (journald or bare)."""
+    clock = Clock()
+    ts, n = clock.parse(line)
+    rest = line[n:] if ts else line
+    if ts:
+        h = _SYSLOG.match(rest)
+        if not h or not h["tag"].rsplit("/", 1)[-1].startswith(_CHARON_TAGS):
+            return None
+        rest = rest[h.end():]
+    mi = _SWANCTL_INIT.match(rest)
+    return rest[mi.end():] if mi else rest
+
+
+def _looks_like_sink(head: str) -> bool:
+    """Text before NN[GRP] that is a syslog/journal header we could not date (keep the line)."""
+    return bool(regex.search(r"(charon|ipsec|strongswan)[\w-]*(\[\d+\])?:\s*$", head))

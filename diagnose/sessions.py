@@ -1,0 +1,174 @@
+"""Group one input's events into IKE sessions (one per IKE_SA).
+
+Only some charon lines name their IKE_SA (``name[N]``, ``<name|N>``).  The rest
+are attributed the way charon produces them: a worker thread handles one
+message of one IKE_SA at a time, from ``received packet`` (or a timer job) to
+``sending packet``.  So events are gathered into *jobs* per thread; a job
+belongs to the SA that any of its lines names, else to a new SA when it starts
+one (``is initiating``), else to the latest SA with the same peer address.
+A daemon restart resets unique ids, so it starts a new epoch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable
+
+from .events import Event, Side
+
+FAILURE_KINDS = frozenset({
+    "no_proposal", "no_matching_config", "auth_failed", "eap_failed", "give_up", "half_open_timeout",
+    "ts_unacceptable", "child_failed", "cert_problem", "notify_error", "virtual_ip_failed", "client_error",
+})
+
+
+@dataclass(slots=True)
+class Session:
+    id: str
+    path: str
+    side: Side
+    unique_id: str | None = None
+    ike_name: str | None = None
+    peer: str | None = None
+    role: str | None = None
+    version: int | None = None
+    events: list[Event] = field(default_factory=list)
+    partner: str | None = None
+    clock_offset_s: float | None = None
+
+    @property
+    def start(self) -> datetime | None:
+        return next((e.time for e in self.events if e.time), None)
+
+    @property
+    def end(self) -> datetime | None:
+        return next((e.time for e in reversed(self.events) if e.time), None)
+
+    def has(self, kind: str) -> bool:
+        return any(e.kind == kind for e in self.events)
+
+    @property
+    def outcome(self) -> str:
+        kinds = {e.kind for e in self.events}
+        if "ike_established" in kinds:
+            return "established"
+        if kinds & FAILURE_KINDS:
+            return "failed"
+        if "delete" in kinds or "ike_deleted" in kinds:
+            return "deleted"
+        return "incomplete"
+
+    def identities(self) -> dict[str, str]:
+        ids: dict[str, str] = {}
+        for e in self.events:
+            if e.kind in ("ike_established", "config_lookup"):
+                for key in ("local_id", "remote_id"):
+                    v = e.attrs.get(key)
+                    if v and key not in ids:
+                        ids[key] = v
+        return ids
+
+
+class _Builder:
+    def __init__(self, path: str, side: Side) -> None:
+        self.path, self.side = path, side
+        self.sessions: list[Session] = []
+        self.by_uid: dict[str, Session] = {}
+        self.by_peer: dict[str, Session] = {}
+        self.jobs: dict[str, list[Event]] = {}
+        self.thread_last: dict[str, Session] = {}
+        self.epoch = 0
+        self.anon = 0
+
+    def new(self, peer: str | None, uid: str | None = None) -> Session:
+        self.anon += 1
+        s = Session(id=f"{self.path}#{self.epoch}.{uid or 'a' + str(self.anon)}", path=self.path,
+                    side=self.side, unique_id=uid, peer=peer)
+        self.sessions.append(s)
+        if uid:
+            self.by_uid[uid] = s
+        if peer:
+            self.by_peer[peer] = s
+        return s
+
+    def feed(self, ev: Event) -> None:
+        if ev.kind == "daemon_start":
+            self.flush_all()
+            self.epoch += 1
+            self.by_uid.clear()
+            self.by_peer.clear()
+            self.thread_last.clear()
+            return
+        key = ev.thread or "-"
+        job = self.jobs.get(key)
+        starts_job = ev.kind == "packet" and ev.attrs.get("direction") == "in"
+        if starts_job and job:
+            self.flush(key)
+            job = None
+        if job is None:
+            job = self.jobs[key] = []
+        job.append(ev)
+        if ev.thread is None or (ev.kind == "packet" and ev.attrs.get("direction") == "out"):
+            self.flush(key)
+
+    def flush_all(self) -> None:
+        for key in list(self.jobs):
+            self.flush(key)
+
+    def flush(self, key: str) -> None:
+        job = self.jobs.pop(key, None)
+        if not job:
+            return
+        session = self.resolve(job, key)
+        for ev in job:
+            session.events.append(ev)
+            if ev.kind == "ike_start":
+                session.role = session.role or ev.attrs.get("role")
+                session.version = session.version or ev.attrs.get("version")
+            if ev.ike_name and ev.ike_name != "(unnamed)" and not session.ike_name:
+                session.ike_name = ev.ike_name
+        if key != "-":
+            self.thread_last[key] = session
+
+    def resolve(self, job: list[Event], key: str) -> Session:
+        uid = next((e.ike_id for e in job if e.ike_id), None)
+        peer = next((e.peer for e in job if e.peer), None)
+        starts = any(e.kind == "ike_start" for e in job)
+        if uid and uid in self.by_uid:
+            s = self.by_uid[uid]
+        elif uid:
+            cand = self.by_peer.get(peer) if peer else None
+            if cand is None and not peer and key in self.thread_last:
+                cand = self.thread_last[key]
+            if cand is not None and cand.unique_id is None and not starts:
+                cand.unique_id = uid
+                self.by_uid[uid] = cand
+                s = cand
+            else:
+                s = self.new(peer, uid)
+        elif starts:
+            s = self.new(peer)
+        elif peer and peer in self.by_peer:
+            s = self.by_peer[peer]
+        elif key in self.thread_last and key != "-":
+            s = self.thread_last[key]
+        elif self.sessions:
+            s = self.sessions[-1]
+        else:
+            s = self.new(peer)
+        if peer:
+            s.peer = s.peer or peer
+            self.by_peer[peer] = s
+        return s
+
+
+def build_sessions(events: Iterable[Event], path: str, side: Side) -> list[Session]:
+    """Sessions of one input, in order of first appearance."""
+    b = _Builder(path, side)
+    for ev in events:
+        b.feed(ev)
+    b.flush_all()
+    for s in b.sessions:
+        s.events.sort(key=lambda e: e.line)
+    return [s for s in b.sessions if s.events]
