@@ -379,12 +379,16 @@ def parse_client(client: str) -> tuple[str, tuple[int, ...]]:
     return os_name, version_tuple(m.group(2)) if m.group(2) else (99,)
 
 
+def _pad(v: tuple[int, ...]) -> tuple[int, ...]:
+    return (v + (0, 0, 0))[:3]
+
+
 def client_profile(client: str, data: dict | None = None) -> ClientProfile:
     """The default proposal lists for one client id, from ``apple-defaults.toml``."""
     data = data or load_apple_defaults()
     os_name, ver = parse_client(client)
     entries = sorted((e for e in data["clients"] if e["os"] == os_name), key=lambda e: version_tuple(e["since"]))
-    chosen = [e for e in entries if version_tuple(e["since"]) <= ver]
+    chosen = [e for e in entries if _pad(version_tuple(e["since"])) <= _pad(ver)]
     note = ""
     if chosen:
         e = chosen[-1]
