@@ -387,6 +387,8 @@ def client_profile(client: str, data: dict | None = None) -> ClientProfile:
     """The default proposal lists for one client id, from ``apple-defaults.toml``."""
     data = data or load_apple_defaults()
     os_name, ver = parse_client(client)
+    if len(ver) == 1:  # "macos-13": the newest data for any 13.x
+        ver = (ver[0], 99, 99)
     entries = sorted((e for e in data["clients"] if e["os"] == os_name), key=lambda e: version_tuple(e["since"]))
     chosen = [e for e in entries if _pad(version_tuple(e["since"])) <= _pad(ver)]
     note = ""

@@ -1,0 +1,57 @@
+"""``ikedoctor check``: what will fail for which Apple clients, before any log exists."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..config.check import DEFAULT_CLIENTS, check as run_check, is_advisory
+from ..config.proposals import parse_client
+from . import EXIT_CODES_HELP, EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, app
+from .common import OutputFormat, emit, err, user_errors
+
+
+def _ask_password(path: str) -> str | None:
+    """Asked only for an encrypted PKCS#12 bundle, and only on a terminal."""
+    if not sys.stdin.isatty():
+        return None
+    return typer.prompt(f"Password for {path}", hide_input=True, default="", show_default=False)
+
+
+def _clients(value: str) -> list[str]:
+    ids = [c.strip() for c in value.split(",") if c.strip()]
+    for c in ids:
+        try:
+            parse_client(c)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--clients") from None
+    return ids
+
+
+@app.command(help="Check a gateway configuration, its certificate and the Apple profile for what will "
+                  "fail, per connection and client OS, with the lines to change. Advisory findings alone "
+                  "exit 0. " + EXIT_CODES_HELP)
+def check(
+    server: list[Path] = typer.Option([], "--server", "-s", help="swanctl.conf, strongswan.conf or ipsec.conf (repeatable)."),
+    cert: list[Path] = typer.Option([], "--cert", "-c", help="Gateway certificate: PEM, DER or PKCS#12 (repeatable)."),
+    profile: list[Path] = typer.Option([], "--profile", "-p", help="Apple .mobileconfig, signed or not (repeatable)."),
+    clients: str = typer.Option(",".join(DEFAULT_CLIENTS), "--clients", help="Apple client OS versions, e.g. ios-16,macos-13."),
+    strongswan_version: Optional[str] = typer.Option(None, "--strongswan-version",
+                                                     help="Gateway strongSwan version (defaults differ; default: 5.9)."),
+    format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Output format."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show all evidence lines."),
+    debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
+) -> None:
+    if not (server or cert or profile):
+        err("nothing to check: give --server, --cert and/or --profile")
+        raise typer.Exit(EXIT_INPUT)
+    client_ids = _clients(clients)
+    with user_errors(debug):
+        report = run_check(server, cert, profile, client_ids, strongswan_version, ask_password=_ask_password)
+        emit(report, format, output, verbose)
+        code = EXIT_FINDINGS if any(not is_advisory(f) for f in report.findings) else EXIT_OK
+    raise typer.Exit(code)
