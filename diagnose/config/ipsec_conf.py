@@ -273,8 +273,17 @@ def load_ipsec_conf(paths: list[Path], into: ServerConfig | None = None) -> Serv
     by_name = {s.name: s for s in conns}
     default = by_name.get("%default")
     setup = next((s for s in sections if s.kind == "config"), None)
+    loaded, ignored = [], []
     for c in conns:
         if c.name == "%default":
             continue
-        cfg.connections.append(_to_connection(c, _effective(c, by_name, default), setup))
+        eff = _effective(c, by_name, default)
+        # starter loads only conns with auto=add|route|start; auto=ignore (the default) ones
+        # are templates for also= or unused
+        (ignored if eff.get("auto", ("ignore", None))[0] == "ignore" else loaded).append((c, eff))
+    if not loaded and ignored:
+        cfg.warnings.append(f"{paths[0]}: no conn has auto=add/route/start; checking all of them")
+        loaded = ignored
+    for c, eff in loaded:
+        cfg.connections.append(_to_connection(c, eff, setup))
     return cfg
