@@ -69,7 +69,8 @@ class LimitedReader(io.RawIOBase):
         super().close()
 
 
-_MAGIC = ((b"\x1f\x8b", gzip.GzipFile), (b"BZh", bz2.BZ2File), (b"\xfd7zXZ\x00", lzma.LZMAFile))
+_MAGIC = ((b"\x1f\x8b", lambda f: gzip.GzipFile(fileobj=f)), (b"BZh", bz2.BZ2File),
+          (b"\xfd7zXZ\x00", lzma.LZMAFile))
 
 
 def compression_of(head: bytes) -> Callable[..., BinaryIO] | None:

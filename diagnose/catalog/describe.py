@@ -1,0 +1,56 @@
+"""Say a pattern's rules in words, for ``explain`` and the docs."""
+
+from __future__ import annotations
+
+from .model import Condition, Group, Pattern
+
+
+def _cond(c: Condition) -> str:
+    bits = [c.event]
+    if c.side:
+        bits.append(f"on the {c.side} side")
+    for k, v in c.where.items():
+        if isinstance(v, dict) and "not" in v:
+            bits.append(f"{k} not {v['not']}")
+        elif isinstance(v, list):
+            bits.append(f"{k} one of {', '.join(map(str, v))}")
+        else:
+            bits.append(f"{k} = {v}")
+    if c.has:
+        bits.append("with " + ", ".join(c.has))
+    if c.lacks:
+        bits.append("without " + ", ".join(c.lacks))
+    if c.min_count > 1:
+        bits.append(f"at least {c.min_count} times")
+    text = " ".join(bits[:1]) + (" (" + "; ".join(bits[1:]) + ")" if len(bits) > 1 else "")
+    return ("no " + text) if c.absent else text
+
+
+def _group(g: Group, kind: str) -> str:
+    extra = " [veto]" if g.veto else (f" [{g.weight:+.2f}]" if kind != "required" and g.weight else "")
+    return f"  - {g.name}{extra}: " + " OR ".join(_cond(c) for c in g.any)
+
+
+def describe_pattern(p: Pattern) -> str:
+    lines = [f"{p.id}: {p.title}", "", f"Seen from: {', '.join(p.sides)}   scope: {p.scope}   "
+             f"base confidence: {p.base_confidence:.2f}   evidence: {p.evidence_status}", ""]
+    if p.affects:
+        lines += ["Affects:"] + [f"  - {a}" for a in p.affects] + [""]
+    lines += ["Root cause:", p.root_cause, "", "Evidence rules (all required groups must be met):"]
+    lines += [_group(g, "required") for g in p.required]
+    if p.supporting:
+        lines += ["Supporting:"] + [_group(g, "supporting") for g in p.supporting]
+    if p.contradicting:
+        lines += ["Contradicting:"] + [_group(g, "contradicting") for g in p.contradicting]
+    if p.single_side_confidence:
+        lines += ["", "One side's log: " + p.single_side_confidence]
+    if p.confirming_evidence:
+        lines += ["Confirmed by: " + p.confirming_evidence]
+    if p.suppresses:
+        lines += ["Explains away: " + ", ".join(p.suppresses)]
+    lines += ["", "Fix:", p.fix]
+    for s in p.snippets:
+        lines += ["", f"[{s.title or s.lang}]", s.text.rstrip()]
+    if p.references:
+        lines += ["", "References:"] + [f"  - {r}" for r in p.references]
+    return "\n".join(lines)

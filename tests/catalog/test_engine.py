@@ -1,0 +1,79 @@
+"""The generic engine: conditions, groups, confidence, suppression and merging."""
+
+from __future__ import annotations
+
+from diagnose.catalog.engine import event_matches, match_all, render
+from diagnose.catalog.model import Condition, Group, Pattern
+from diagnose.events import Event, Side
+from diagnose.sessions import Session
+
+import regex
+
+
+def ev(kind, line=1, side=Side.SERVER, **attrs):
+    return Event(kind=kind, path="t.log", line=line, text=f"{kind} line", side=side, attrs=attrs)
+
+
+def pattern(pid, required, supporting=(), contradicting=(), suppresses=(), base=0.6, sides=("server", "client")):
+    return Pattern(id=pid, title=pid, path=f"{pid}.toml", sides=list(sides), root_cause="rc {x}", fix="fix",
+                   base_confidence=base, required=list(required), supporting=list(supporting),
+                   contradicting=list(contradicting), suppresses=list(suppresses))
+
+
+def session(events, sid="s1"):
+    return Session(id=sid, path="t.log", side=Side.SERVER, events=list(events))
+
+
+def test_has_and_lacks_compare_whole_payload_tokens():
+    m = ev("message", payloads=["IDi", "CERTREQ", "CPRQ(ADDR DNS)"])
+    assert event_matches(m, Condition(event="message", has=["CPRQ"], lacks=["CERT"]))
+    assert not event_matches(m, Condition(event="message", lacks=["CERTREQ"]))
+
+
+def test_where_supports_lists_negation_and_regex():
+    import regex as rx
+    c = Condition(event="virtual_ip", where={"address": {"not": "re::"}})
+    c.compiled["re::"] = rx.compile(":")
+    assert event_matches(ev("virtual_ip", address="10.0.0.1"), c)
+    assert not event_matches(ev("virtual_ip", address="fd00::1"), c)
+    assert event_matches(ev("eap_start", method="EAP_GTC"), Condition(event="eap_start", where={"method": ["EAP_MD5", "EAP_GTC"]}))
+
+
+def test_absent_condition_and_veto():
+    req = Group("no delete", [Condition(event="delete", absent=True)])
+    veto = Group("est", [Condition(event="ike_established")], veto=True)
+    p = pattern("p", [req], contradicting=[veto])
+    assert [m.pattern.id for m in match_all([p], [session([ev("give_up")])])] == ["p"]
+    assert match_all([p], [session([ev("give_up"), ev("ike_established")])]) == []
+    assert match_all([p], [session([ev("delete")])]) == []
+
+
+def test_supporting_raises_and_both_sides_add_confidence():
+    req = Group("r", [Condition(event="give_up")])
+    sup = Group("s", [Condition(event="retransmit")], weight=0.2)
+    p = pattern("p", [req], supporting=[sup])
+    one = match_all([p], [session([ev("give_up")])])[0].confidence
+    two = match_all([p], [session([ev("give_up"), ev("retransmit", 2)])])[0].confidence
+    both = match_all([p], [session([ev("give_up"), ev("give_up", 3, side=Side.CLIENT)])])[0].confidence
+    assert one == 0.6 and two == 0.8 and both > one
+
+
+def test_suppression_within_a_session_only():
+    a = pattern("a", [Group("r", [Condition(event="no_proposal")])], suppresses=["b"], base=0.8)
+    b = pattern("b", [Group("r", [Condition(event="give_up")])])
+    same = match_all([a, b], [session([ev("no_proposal"), ev("give_up", 2)])])
+    assert [m.pattern.id for m in same] == ["a"]
+    apart = match_all([a, b], [session([ev("no_proposal")], "s1"), session([ev("give_up")], "s2")])
+    assert sorted(m.pattern.id for m in apart) == ["a", "b"]
+
+
+def test_same_finding_in_many_sessions_is_merged():
+    p = pattern("p", [Group("r", [Condition(event="give_up")])])
+    ms = match_all([p], [session([ev("give_up")], f"s{i}") for i in range(4)])
+    assert len(ms) == 1 and ms[0].occurrences == 4
+
+
+def test_templates_fill_captures_and_keep_unknown_fields():
+    assert render("offer {offered|keywords} / {missing}", {"offered": ["IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048"]}) == \
+        "offer aes256-sha256-prfsha256-modp2048 / {missing}"
+    assert render("{x|nopfs}", {"x": ["ESP:AES_CBC_256/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ"]}) == "aes256-sha256-modp2048-modpnone"

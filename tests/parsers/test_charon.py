@@ -1,0 +1,101 @@
+"""The charon parser on real lines: prefixes, message table, sides, every style alike."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from charon_styles import STYLES, render
+from diagnose.api import diagnose_paths
+from diagnose.events import Side
+from diagnose.input.reader import numbered_lines
+from diagnose.parsers.base import ParseContext
+from diagnose.parsers.charon import CharonParser
+from diagnose.parsers.charon_table import compile_format, expand_summary, split_payloads
+from samples_index import all_samples
+
+CORPUS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "charon"
+
+
+def parse_text(text: str, side: Side = Side.UNKNOWN):
+    ctx = ParseContext(path="t.log", side=side, year=2026)
+    evs = list(CharonParser().parse(numbered_lines(io.BytesIO(text.encode())), ctx))
+    return evs, ctx
+
+
+def healthy_server_log() -> list[str]:
+    s = next(s for s in all_samples() if s.name == "lab-healthy-eap-mschapv2")
+    return (s.folder / "server-charon.log").read_text().splitlines()
+
+
+def test_compile_format_captures_charon_conversions():
+    rx, first = compile_format("IKE_SA %s[%u] established between %H[%Y]...%H[%Y]")
+    m = rx.match("IKE_SA rw-eap[2] established between 192.0.2.1[vpn.example.com]...192.0.2.2[alice]")
+    assert first == "IKE_SA"
+    assert m.groups() == ("rw-eap", "2", "192.0.2.1", "vpn.example.com", "192.0.2.2", "alice")
+
+
+def test_payload_list_keeps_config_payload_together():
+    assert split_payloads("IDi N(INIT_CONTACT) CPRQ(ADDR DHCP DNS) SA") == ["IDi", "N(INIT_CONTACT)", "CPRQ(ADDR DHCP DNS)", "SA"]
+    d = expand_summary("IKE_SA_INIT response 0 [ N(NO_PROP) ]")
+    assert d["exchange"] == "IKE_SA_INIT" and d["msg_type"] == "response" and d["mid"] == 0
+    assert d["error_notify"] == "NO_PROPOSAL_CHOSEN"
+
+
+def test_real_server_log_events_and_side():
+    evs, ctx = parse_text("\n".join(healthy_server_log()))
+    assert ctx.side is Side.SERVER
+    kinds = [e.kind for e in evs]
+    assert "ike_established" in kinds and "child_established" in kinds and "eap_ok" in kinds
+    est = next(e for e in evs if e.kind == "ike_established")
+    assert est.ike_id == "2" and est.ike_name == "rw-eap"
+    assert est.attrs["remote_id"] == "alice" and est.peer == "192.0.2.2"
+    assert est.time is not None and est.time.year == 2026
+    assert ctx.stats.unparsed == 0
+
+
+def test_client_log_is_client_side():
+    s = next(s for s in all_samples() if s.name == "lab-healthy-eap-mschapv2")
+    evs, ctx = parse_text((s.folder / "client-charon.log").read_text())
+    assert ctx.side is Side.CLIENT
+    assert any(e.kind == "ike_start" and e.attrs["role"] == "initiator" for e in evs)
+
+
+def test_unknown_lines_are_counted_not_dropped():
+    text = "\n".join(healthy_server_log()[:5] + ["this is not a charon line at all", "another stray line"])
+    _, ctx = parse_text(text)
+    assert ctx.stats.unparsed == 2
+    assert ctx.stats.unparsed_examples[0][1] == "this is not a charon line at all"
+
+
+def test_old_wording_inacceptable_is_understood():
+    # 5.0-5.6 wording of the same log call (charon-log-lines.md section 6), applied to a real line
+    line = next(l for l in healthy_server_log() if "selected proposal" in l)
+    prefix = line.split("selected proposal")[0]
+    evs, _ = parse_text(prefix + "received proposals inacceptable")
+    assert [e.kind for e in evs] == ["no_proposal"]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_every_prefix_style_parses_to_the_same_messages(style, tmp_path):
+    original = healthy_server_log()
+    rendered = render(original, style)
+    evs_o, _ = parse_text("\n".join(original))
+    evs_r, ctx = parse_text("\n".join(rendered))
+    assert [(e.kind, e.attrs) for e in evs_r] == [(e.kind, e.attrs) for e in evs_o]
+    assert ctx.stats.unparsed == 0
+
+
+STYLED = [s for s in all_samples() if s.files.get("server-charon.log", {}).get("style") == "filelog-time-ikename"]
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("sample", STYLED, ids=lambda s: s.name)
+def test_same_findings_in_every_prefix_style(sample, style, tmp_path):
+    original = (sample.folder / "server-charon.log").read_text().splitlines()
+    f = tmp_path / "server.log"
+    f.write_text("\n".join(render(original, style)) + "\n")
+    base = [x.id for x in diagnose_paths([str(sample.folder / "server-charon.log")]).findings]
+    assert [x.id for x in diagnose_paths([str(f)]).findings] == base

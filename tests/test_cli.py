@@ -1,0 +1,86 @@
+"""The command line: exit codes, formats, stdin, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from samples_index import all_samples
+
+HEALTHY = next(s for s in all_samples() if not s.expect)
+FAILING = next((s for s in all_samples() if s.expect), None)
+
+
+def run(*args, stdin: bytes | None = None):
+    return subprocess.run([sys.executable, "-m", "diagnose", *args], input=stdin, capture_output=True, timeout=120)
+
+
+def test_help_documents_exit_codes():
+    r = run("diagnose", "--help")
+    assert r.returncode == 0
+    assert b"Exit codes" in r.stdout and b"2 = usage or input error" in r.stdout
+
+
+def test_healthy_sample_exits_0_with_verdict():
+    r = run("diagnose", str(HEALTHY.folder))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().startswith("HEALTHY")
+
+
+@pytest.mark.skipif(FAILING is None, reason="no failing sample yet")
+def test_failing_sample_exits_1_and_json_schema():
+    r = run("diagnose", "--format", "json", str(FAILING.folder))
+    assert r.returncode == 1, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["schema"] == "ikedoctor.report/1"
+    assert [f["id"] for f in doc["findings"]] == FAILING.expect
+    f = doc["findings"][0]
+    assert set(f) >= {"id", "title", "confidence", "side", "evidence", "root_cause", "fix"}
+    assert 0 <= f["confidence"] <= 1
+    assert all({"path", "line", "text"} <= set(e) for e in f["evidence"])
+    assert {"format", "side", "lines", "unparsed"} <= set(doc["inputs"][0])
+
+
+def test_stdin_gives_same_findings_as_file():
+    log = (HEALTHY.folder / "server-charon.log").read_bytes()
+    a = json.loads(run("diagnose", "-f", "json", "-", stdin=log).stdout)
+    b = json.loads(run("diagnose", "-f", "json", str(HEALTHY.folder / "server-charon.log")).stdout)
+    assert [f["id"] for f in a["findings"]] == [f["id"] for f in b["findings"]]
+    assert a["inputs"][0]["path"] == "<stdin>" and a["inputs"][0]["format"] == "charon"
+
+
+@pytest.mark.parametrize("data,needle", [
+    (b"", b"empty input"),
+    (b"hello world\nthis is not a vpn log\n", b"unknown log format"),
+    (b"\x00\x01\x02binary\x00" * 100, b"binary"),
+])
+def test_bad_input_is_one_line_exit_2(data, needle):
+    r = run("diagnose", "-", stdin=data)
+    assert r.returncode == 2
+    assert needle in r.stderr
+    assert r.stderr.count(b"\n") == 1 and b"Traceback" not in r.stderr
+
+
+def test_missing_file_is_exit_2(tmp_path):
+    r = run("diagnose", str(tmp_path / "nope.log"))
+    assert r.returncode == 2 and b"no such file" in r.stderr
+
+
+def test_markdown_and_output_file_written_atomically(tmp_path):
+    out = tmp_path / "report.md"
+    r = run("diagnose", "-f", "markdown", "-o", str(out), str(HEALTHY.folder))
+    assert r.returncode == 0
+    text = out.read_text()
+    assert text.startswith("# ikedoctor report") and "HEALTHY" in text
+    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
+
+
+def test_inputs_are_never_modified(tmp_path):
+    src = HEALTHY.folder / "server-charon.log"
+    before = (src.stat().st_mtime_ns, src.read_bytes())
+    run("diagnose", str(src))
+    assert (src.stat().st_mtime_ns, src.read_bytes()) == before
