@@ -200,7 +200,7 @@ def _to_connection(conn: _Sect, eff: dict, setup: _Sect | None) -> Connection:
     elif parse_bool(reauth_v) is False:
         reauth_time, rekey_time = Val(0, reauth_loc), Val(interval, life_loc)
     else:  # reauth=yes is ipsec.conf's default
-        reauth_time, rekey_time = Val(interval, reauth_loc or life_loc), Val(0, reauth_loc)
+        reauth_time, rekey_time = Val(interval, reauth_loc), Val(0, reauth_loc)
     dpdaction, dpd_loc = _get(eff, "dpdaction")
     delay, delay_loc = t("dpddelay")
     dpd = Val(0, dpd_loc) if dpdaction in ("none", "") else Val(delay, delay_loc or dpd_loc)

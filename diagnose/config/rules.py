@@ -412,7 +412,10 @@ def rule_macos_reauth(spec: RuleSpec, conn: Connection, ctx: Context) -> Result:
     r = Result(spec.id, "pass", conn.name)
     clients = ctx.clients_for(spec)
     cert_clients = [rnd for rnd in conn.remote if rnd.method == "pubkey" or rnd.eap_method == "tls"]
-    r.evidence = _evs(ev_val(conn.reauth_time, conn, "reauth_time"))
+    if conn.source_format == "ipsec.conf" and conn.reauth_time.is_default:
+        r.evidence = _evs(ev_loc(conn.loc, "reauth not set: default yes") if conn.loc else None)
+    else:
+        r.evidence = _evs(ev_val(conn.reauth_time, conn, "reauth_time"))
     if not clients:
         r.status, r.reason = "unknown", "no macOS client requested"
         return r
@@ -616,7 +619,12 @@ def evaluate(ctx: Context, only: list[str] | None = None, connection: str | None
             results.append(Result(rid, "unknown", reason="no connection in the configuration"))
         for conn in targets:
             out = fn(spec, conn, ctx)
-            results.extend(out if isinstance(out, list) else [out])
+            for r in out if isinstance(out, list) else [out]:
+                if r.status == "fail" and not r.clients:
+                    # the config has the cause, but none of the requested clients is affected by it
+                    r.status = "pass"
+                    r.reason = f"affects only {', '.join(spec.clients)}; not the requested clients"
+                results.append(r)
     return results
 
 
