@@ -64,7 +64,7 @@ class BundleWriter:
         finally:
             if tmp.exists():
                 tmp.unlink()
-        return final
+        return final.resolve()
 
 
 # --------------------------------------------------------------------------- reading

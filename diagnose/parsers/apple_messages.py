@@ -368,6 +368,7 @@ _EXCHANGE_DUMP = regex.compile(r"^\s*Exchange = (?P<x>[A-Z_]+)\s*$", regex.MULTI
 _PAYLOAD_DUMP = regex.compile(r"^\s*Payload Type = (?P<p>[\w ]+?)\s*$", regex.MULTILINE)
 _PROPOSALS_DUMP = regex.compile(r"\{(?P<body>[^{}]*)\}")
 _SESSION = regex.compile(r"NESM\w+Session\[(?P<label>[^\]]*)\]")
+_TUNNEL_ROLE = regex.compile(r"^(?:Primary|Fallback) Tunnel:")
 _UUID_TAIL = regex.compile(r":[0-9A-Fa-fX<>]{8}-[^:\]]*(?::\(null\))?$|:<a UUID>$")
 
 #: NEIKEv2ProtocolErrorDomain codes are IKE notify numbers (RFC 7296 §3.10.1)
@@ -404,6 +405,9 @@ _EXCHANGE_V1 = {"main": "ID_PROT", "identity protection": "ID_PROT", "aggressive
 _MODE_V1 = {"main": "main", "identity protection": "main", "aggressive": "aggressive"}
 
 
+_CAMEL = regex.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
 def normalise_notify(name: str) -> str:
     """``NoProposalChosen`` / ``(14)`` / ``NO_PROPOSAL_CHOSEN,`` -> ``NO_PROPOSAL_CHOSEN``."""
     name = name.strip("()[],.:;\"'")
@@ -411,7 +415,7 @@ def normalise_notify(name: str) -> str:
         return _NOTIFY_NUMBERS.get(int(name), name)
     if "_" in name or "-" in name or name.isupper():
         return name
-    return regex.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()
+    return _CAMEL.sub("_", name).upper()
 
 
 @dataclass(slots=True)
@@ -460,7 +464,7 @@ def session_profile(message: str) -> str | None:
     m = _SESSION.search(message)
     if not m:
         return None
-    label = regex.sub(r"^(?:Primary|Fallback) Tunnel:", "", m.group("label"))
+    label = _TUNNEL_ROLE.sub("", m.group("label"))
     return _UUID_TAIL.sub("", label) or None
 
 

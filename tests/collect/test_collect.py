@@ -198,3 +198,15 @@ def test_cli_exit_codes_and_next_command(standins, tmp_path):
     assert no.returncode == 2 and "would run" in no.stderr
     bad = _cli(["--server", "--last", "soon"], env, tmp_path)
     assert bad.returncode == 2
+
+
+def test_diagnose_reads_the_bundle(standins, tmp_path):
+    """End to end: the bundle written with the stand-ins is an input ``diagnose`` accepts."""
+    pytest.importorskip("diagnose.api")
+    bundle = collect_client(tmp_path, racoon_log=tmp_path / "n", ppp_log=tmp_path / "n")
+    run = subprocess.run([sys.executable, "-m", "diagnose", "diagnose", str(bundle), "-f", "json"],
+                         capture_output=True, text=True, env=dict(os.environ))
+    assert run.returncode in (0, 1), run.stderr
+    inputs = json.loads(run.stdout)["inputs"]
+    unified = [i for i in inputs if i["path"].endswith("logs/unified.ndjson")]
+    assert unified and unified[0]["format"] == "apple-unified" and unified[0]["events"] == 10
