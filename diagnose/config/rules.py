@@ -327,6 +327,8 @@ def _proposal_rule(kind: str) -> Callable[[RuleSpec, Connection, Context], list[
         clients = ctx.clients_for(spec)
         if not clients:
             return [Result(spec.id, "unknown", conn.name, reason="no matching client requested")]
+        if conn.version.value == 1:
+            return [Result(spec.id, "unknown", conn.name, reason="IKEv1-only connection: the Apple IKEv2 lists do not apply")]
         targets: list[tuple[Child | None, Val[list[str]], bool]]
         if kind == "ike":
             targets = [(None, conn.proposals, conn.proposals_strict)]
@@ -348,6 +350,8 @@ def _proposal_rule(kind: str) -> Callable[[RuleSpec, Connection, Context], list[
                 if kind == "ike":
                     theirs, skip = cl.ike, False
                 elif kind == "esp":
+                    if _ike_selection(conn, cl, ctx) is None:
+                        continue  # IKE_SA_INIT already fails: ike-proposal-mismatch reports it
                     theirs, skip = cl.esp, True
                 else:
                     ike_sel = _ike_selection(conn, cl, ctx)
@@ -390,8 +394,8 @@ def _proposal_rule(kind: str) -> Callable[[RuleSpec, Connection, Context], list[
 def rule_modp1536_bug(spec: RuleSpec, conn: Connection, ctx: Context) -> Result:
     r = Result(spec.id, "pass", conn.name)
     clients = ctx.clients_for(spec)
-    if not clients:
-        r.status, r.reason = "unknown", "no iOS client requested"
+    if not clients or conn.version.value == 1:
+        r.status, r.reason = "unknown", "no iOS IKEv2 client requested, or an IKEv1-only connection"
         return r
     bad = []
     for cl in clients:

@@ -151,6 +151,9 @@ def test_ipsec_conf_list_without_bang_gets_defaults_appended(tmp_path):
 def test_esp_proposal_mismatch(tmp_path):
     conf = copy_fixture("rw-cert.swanctl.conf", tmp_path)  # esp_proposals = aes128gcm128-x25519
     found, _ = findings([conf], clients=["ios-16", "macos-14"])
+    assert "esp-proposal-mismatch" not in found  # IKE_SA_INIT fails first: reported once, as IKE
+    conf.write_text(conf.read_text().replace("proposals = aes128-sha256-x25519", "proposals = aes256-sha256-modp2048"))
+    found, _ = findings([conf], clients=["ios-16", "macos-14"])
     f = found["esp-proposal-mismatch"]
     assert "esp_proposals = aes128gcm128-x25519" == f.evidence[0].text
     apply_fix(f.fix)
