@@ -97,9 +97,20 @@ class CertInfo:
             return False
 
 
+def _dn(name: x509.Name) -> str:
+    """A DN as strongSwan prints it (``C=CH, O=x, CN=y``: ASN.1 order, not RFC 4514's reversed one)."""
+    return ", ".join(rdn.rfc4514_string() for rdn in name.rdns)
+
+
 def _cn(name: x509.Name) -> str | None:
     attrs = name.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(attrs[-1].value) if attrs else None
+
+
+def _utc(cert: x509.Certificate, attr: str) -> datetime:
+    """``not_valid_*_utc`` (cryptography >= 42) or the naive UTC value of older releases."""
+    aware = getattr(cert, attr + "_utc", None)
+    return aware if aware is not None else getattr(cert, attr).replace(tzinfo=timezone.utc)
 
 
 def _key(cert: x509.Certificate) -> tuple[str, int]:
@@ -121,9 +132,9 @@ def describe(cert: x509.Certificate, path: str, index: int = 0) -> CertInfo:
     """Extract the rule-relevant facts from one ``cryptography`` certificate."""
     info = CertInfo(
         path=path, index=index,
-        subject=cert.subject.rfc4514_string(), subject_cn=_cn(cert.subject),
-        issuer=cert.issuer.rfc4514_string(), issuer_cn=_cn(cert.issuer),
-        not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
+        subject=_dn(cert.subject), subject_cn=_cn(cert.subject),
+        issuer=_dn(cert.issuer), issuer_cn=_cn(cert.issuer),
+        not_before=_utc(cert, "not_valid_before"), not_after=_utc(cert, "not_valid_after"),
         sha256=hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest(),
         self_signed=cert.subject == cert.issuer, cert=cert,
     )
@@ -201,7 +212,10 @@ def load_certificates(path: Path | str, password: str | None = None,
             certs = _load_p12(data, path, password, ask_password)
     if not certs:
         raise ConfigError(path, "no certificate found", "pass a PEM, DER or PKCS#12 certificate file")
-    return [describe(c, str(path), i) for i, c in enumerate(certs)]
+    try:
+        return [describe(c, str(path), i) for i, c in enumerate(certs)]
+    except ValueError as exc:  # cryptography parses extensions lazily
+        raise ConfigError(path, f"certificate with a malformed extension: {exc}", "reissue the certificate") from None
 
 
 def identity_kind(identity: str) -> str:

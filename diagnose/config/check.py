@@ -124,9 +124,12 @@ def check(server: list[Path], certs: list[Path], profiles: list[Path], clients: 
     for c in ctx.clients:
         if c.note:
             report.warnings.append(c.note)
+    by_reason: dict[str, list[str]] = {}
     for r in results:
         if r.status == "unknown" and r.reason:
-            report.warnings.append(f"{r.rule}{' [' + r.connection + ']' if r.connection else ''}: not evaluated: {r.reason}")
+            by_reason.setdefault(r.reason, []).append(r.rule + (f" [{r.connection}]" if r.connection else ""))
+    for reason, rules in by_reason.items():
+        report.warnings.append(f"not evaluated ({reason}): {', '.join(dict.fromkeys(rules))}")
     failures = [f for f in report.findings if not is_advisory(f)]
     if failures:
         report.verdict = f"{len(failures)} configuration problem(s) will make Apple clients fail"
