@@ -84,6 +84,9 @@ KINDS: dict[str, tuple[str, ...]] = {
     "attribute": ("name", "value"),  # configuration attributes sent/received (DNS, domain ...)
     "nat": ("where",),  # where: local|remote|both
     "duplicate_replaced": ("peer_id", "reason"),
+    # derived by the session builder: this IKE_SA was established while another IKE_SA of
+    # the same remote identity was still alive (never deleted) in the same log
+    "overlapping_sa": ("peer_id", "other", "other_line"),
     # client-side (Apple / strongSwan initiator) outcomes
     "connect_start": ("server", "profile"),
     "disconnect": ("reason",),

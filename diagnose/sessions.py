@@ -171,4 +171,46 @@ def build_sessions(events: Iterable[Event], path: str, side: Side) -> list[Sessi
     b.flush_all()
     for s in b.sessions:
         s.events.sort(key=lambda e: e.line)
-    return [s for s in b.sessions if s.events]
+    sessions = [s for s in b.sessions if s.events]
+    mark_overlaps(sessions)
+    return sessions
+
+
+_ENDS = frozenset({"ike_deleted", "daemon_start", "daemon_stop", "duplicate_replaced"})
+
+
+def mark_overlaps(sessions: list[Session]) -> None:
+    """Note IKE_SAs established while an older IKE_SA of the same identity was still alive.
+
+    A client that vanished (sleep, network change) and came back leaves its old SA on the
+    gateway; telling that apart from a clean reconnect needs the SA lifetimes, which only
+    the whole log shows, so the builder derives it once here.
+    """
+    timeline: list[tuple[int, int, Event, Session]] = []
+    for s in sessions:
+        for e in s.events:
+            if e.kind == "ike_established" or e.kind in _ENDS or (e.kind == "delete" and e.attrs.get("what") == "ike"):
+                timeline.append((e.line, 0 if e.kind == "ike_established" else 1, e, s))
+    alive: dict[str, Session] = {}
+    established_at: dict[str, Event] = {}
+    for _, _, e, s in sorted(timeline, key=lambda t: (t[0], t[1])):
+        if e.kind == "ike_established":
+            rid = e.attrs.get("remote_id")
+            if not rid or rid in ("%any", "<private>"):
+                continue
+            old = alive.get(rid)
+            replaced = any(x.kind == "duplicate_replaced" for x in s.events)
+            if old is not None and old is not s and not replaced:
+                prev = established_at[old.id]
+                s.events.append(Event(kind="overlapping_sa", path=e.path, line=e.line, text=e.text, time=e.time,
+                                      side=e.side, ike_id=e.ike_id, ike_name=e.ike_name, thread=e.thread,
+                                      peer=e.peer, attrs={"peer_id": rid, "other": old.id,
+                                                          "other_line": prev.line}))
+            alive[rid] = s
+            established_at[s.id] = e
+        elif e.kind == "daemon_start":
+            alive.clear()
+        else:
+            for rid, live in list(alive.items()):
+                if live is s:
+                    del alive[rid]
