@@ -6,13 +6,12 @@ import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .pki import make_pki
-from .runner import LabError, install_signal_cleanup, missing_requirements, run_scenario
-from .samples import missing_lines, write_sample
+from .runner import install_signal_cleanup, missing_requirements
+from .samples import write_sample
 from .scenario import Scenario, ScenarioError, load_all
+from .suite import run_all
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -25,27 +24,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _run_many(scenarios: list[Scenario], workroot: Path, jobs: int, out: Path | None) -> int:
-    pki = make_pki(workroot / "pki")
     failures = 0
-
-    def one(sc: Scenario) -> tuple[Scenario, str | None, str]:
-        try:
-            result = run_scenario(sc, workroot / sc.id, pki)
-        except LabError as exc:
-            return sc, f"lab error: {exc}", ""
-        problems = missing_lines(sc, result)
-        if problems:
-            return sc, "; ".join(problems), str(result.workdir)
-        where = str(write_sample(result, out)) if out is not None else str(result.workdir)
-        return sc, None, f"{where} ({result.seconds:.0f}s)"
-
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for sc, error, where in pool.map(one, scenarios):
-            if error:
-                failures += 1
-                print(f"FAIL {sc.id}: {error} {where}", flush=True)
-            else:
-                print(f"ok   {sc.id}: {where}", flush=True)
+    for outcome in run_all(scenarios, workroot, jobs):
+        sc, result = outcome.scenario, outcome.result
+        if outcome.error or result is None:
+            failures += 1
+            print(f"FAIL {sc.id}: {outcome.error} {result.workdir if result else ''}", flush=True)
+            continue
+        where = write_sample(result, out) if out is not None else result.workdir
+        print(f"ok   {sc.id}: {where} ({result.seconds:.0f}s)", flush=True)
     return 1 if failures else 0
 
 

@@ -43,6 +43,7 @@ PLUGINS = ("random nonce openssl pem pkcs1 pkcs8 x509 revocation constraints pub
 
 GW_V4, CL_V4 = "192.0.2.1", "192.0.2.2"
 GW_V6, CL_V6 = "2001:db8::1", "2001:db8::2"
+GW_LAN = "203.0.113.1"
 
 _LIVE: set["LabRun"] = set()
 
@@ -191,6 +192,12 @@ while [ ! -S /dev/log ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 """
 
 
+def _tail(text: str, lines: int = 6) -> str:
+    """The last lines of swanctl's output, without its plugin-loading noise."""
+    kept = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("plugin '")]
+    return " | ".join(kept[-lines:])
+
+
 # --------------------------------------------------------------------------------------------
 # the run
 
@@ -300,10 +307,15 @@ class LabRun:
             self._run(["ip", "-n", ns, "link", "set", "lo", "up"])
         self._run(["ip", "link", "add", vg, "netns", g, "type", "veth", "peer", "name", vc, "netns", c])
         for ns, dev, v4, v6 in ((g, vg, GW_V4, GW_V6), (c, vc, CL_V4, CL_V6)):
+            # no IPv6 link-local address: its late appearance would make charon send MOBIKE address
+            # updates in the middle of a scenario
+            self._run(["ip", "-n", ns, "link", "set", "dev", dev, "addrgenmode", "none"])
             self._run(["ip", "-n", ns, "addr", "add", f"{v4}/24", "dev", dev])
             self._run(["ip", "-n", ns, "addr", "add", f"{v6}/64", "dev", dev, "nodad"])
             self._run(["ip", "-n", ns, "link", "set", dev, "up"])
-        self._note(f"namespaces {g} ({GW_V4}, {GW_V6}) <-> {c} ({CL_V4}, {CL_V6})")
+        # the gateway's "internal network" that split-tunnel scenarios protect (local_ts)
+        self._run(["ip", "-n", g, "addr", "add", f"{GW_LAN}/24", "dev", "lo"])
+        self._note(f"namespaces {g} ({GW_V4}, {GW_V6}, LAN {GW_LAN}) <-> {c} ({CL_V4}, {CL_V6})")
 
     def _configure(self, d: Daemon) -> None:
         sd = d.swanctl_dir
@@ -393,7 +405,7 @@ class LabRun:
             if ok != st.expect_ok:
                 raise LabError(f"swanctl --initiate {st.child} {'succeeded' if ok else 'failed'} "
                                f"(expected {'success' if st.expect_ok else 'failure'}): "
-                               f"{(proc.stdout + proc.stderr)[-2000:]}")
+                               f"{_tail(proc.stdout + proc.stderr)}")
         elif a == "wait_log":
             found = self.wait_log(st.side, st.text, st.timeout)
             self._note(f"wait for '{st.text}' on {d.name}: {'seen' if found else 'timeout'}")
@@ -423,9 +435,11 @@ class LabRun:
             self.swanctl(d, "--load-all", "--clear", "--noprompt", "--file", str(conf))
             self._note(f"reloaded {d.name} with conf_after (credentials cleared)")
         elif a == "firewall_drop":
-            rules = ("table inet ikdlab { chain input { type filter hook input priority 0; "
-                     "udp dport { 500, 4500 } drop; } }")
-            self._run(["ip", "netns", "exec", d.netns, "nft", rules])
+            rules = d.directory / "drop-ike.nft"
+            rules.write_text("table inet ikdlab {\n    chain input {\n"
+                             "        type filter hook input priority 0; policy accept;\n"
+                             "        udp dport { 500, 4500 } drop\n    }\n}\n")
+            self._run(["ip", "netns", "exec", d.netns, "nft", "-f", str(rules)])
             self._note(f"nftables in {d.netns}: drop udp 500/4500")
         else:  # pragma: no cover - scenario.py validates actions
             raise LabError(f"unknown step {a}")
