@@ -23,6 +23,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -192,6 +193,18 @@ while [ ! -S /dev/log ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 """
 
 
+def _accepts(path: Path) -> bool:
+    """True when something listens on the unix socket ``path``."""
+    if not path.exists():
+        return False
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        try:
+            sock.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
 def _tail(text: str, lines: int = 6) -> str:
     """The last lines of swanctl's output, without its plugin-loading noise."""
     kept = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("plugin '")]
@@ -269,7 +282,7 @@ class LabRun:
         except subprocess.TimeoutExpired as exc:
             raise LabError(f"{' '.join(cmd)} did not finish within {timeout}s") from exc
         if check and proc.returncode != 0:
-            raise LabError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()}")
+            raise LabError(f"{' '.join(cmd)} failed ({proc.returncode}): {_tail(proc.stdout + proc.stderr)}")
         return proc
 
     def _daemon(self, side: str) -> Daemon:
@@ -365,7 +378,8 @@ class LabRun:
         d.starts += 1
         d.frozen = False
         deadline = time.monotonic() + 15
-        while not d.vici.exists():
+        # the socket file appears at bind(), a moment before charon listens: wait for a connection
+        while not _accepts(d.vici):
             if d.proc.poll() is not None:
                 raise LabError(f"charon in {d.netns} exited with {d.proc.returncode}; see {d.directory}")
             if time.monotonic() > deadline:
