@@ -36,7 +36,7 @@ else
         chmod 755 "$policy"
         created_policy=1
     fi
-    trap '[ "$created_policy" = 1 ] && rm -f "$policy"' EXIT
+    trap 'if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi' EXIT
     apt-get update -q
     apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
