@@ -1,0 +1,1 @@
+"""Benchmarks for ``ikedoctor batch`` (see docs/batch.md)."""

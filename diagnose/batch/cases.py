@@ -1,0 +1,230 @@
+"""Group what a user names into cases: the unit ``batch`` diagnoses and reports on.
+
+A case is what a support engineer would hand to ``diagnose`` in one go:
+
+* a folder that directly holds log files (a ticket folder, ``/var/log/archive/gw1``)
+  — its files, rotated generations ordered oldest first;
+* an archive (tar, tar.gz/tgz, zip) or a ``collect`` bundle — all its members;
+  an archive whose members all sit in several top-level folders is one case per
+  folder (a tarball of tickets);
+* an archive inside an archive (one level) is copied into the run's private
+  temporary folder and treated like a top-level archive; its paths are shown as
+  ``outer!inner!member``.
+
+A ``CaseSpec`` holds only paths and names (no open files, no lambdas), so it
+pickles to a worker process or a Dask worker, which reopens the inputs itself.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+import shutil
+import zlib
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+from ..input.sources import NOT_LOGS, Source, iter_sources
+from .rotation import order_rotated
+
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".zip")
+
+
+@dataclass(frozen=True, slots=True)
+class InputRef:
+    """One input of a case: a file, or a member of an archive file."""
+
+    container: str  # a file system path (a log file or an archive)
+    member: str | None = None  # the archive member's cleaned name, if any
+    size: int = 0
+
+    @property
+    def name(self) -> str:
+        """The name ``iter_sources`` gives this input (and so evidence paths show)."""
+        return self.container if self.member is None else f"{self.container}!{self.member}"
+
+
+@dataclass(slots=True)
+class CaseSpec:
+    """Everything a worker needs to diagnose one case; plain data so it pickles."""
+
+    name: str
+    inputs: list[InputRef] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # found while discovering (hostile members ...)
+    error: str | None = None  # the case could not even be listed (damaged archive)
+    #: (temporary prefix, shown prefix): a nested archive copied to the private temp folder
+    rename: tuple[str, str] | None = None
+    log_format: str | None = None
+    side: str | None = None
+    year: int | None = None
+    tz_offset_s: int | None = None  # --tz as a fixed offset (zones do not pickle portably)
+
+    @property
+    def size(self) -> int:
+        return sum(i.size for i in self.inputs)
+
+
+def is_archive_name(name: str) -> bool:
+    return name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def _is_archive(path: Path) -> bool:
+    """A zip, or a tar (plain or gz/bz2/xz-compressed), judged from its first bytes only."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+            if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+                return True
+            opener = {b"\x1f\x8b": gzip.GzipFile, b"BZ": bz2.BZ2File, b"\xfd7": lzma.LZMAFile}.get(head[:2])
+            if opener is not None:
+                f.seek(0)
+                with opener(f) as d:  # type: ignore[operator]
+                    head = d.read(512)
+    except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error):
+        return False
+    return len(head) >= 262 and head[257:262] == b"ustar"
+
+
+def _is_log_file(p: Path) -> bool:
+    return not (p.name.startswith(".") or p.is_symlink() or not p.is_file() or p.suffix.lower() in NOT_LOGS)
+
+
+class Discovery:
+    """Walks paths into cases; owns the private temp folder nested archives are copied to."""
+
+    def __init__(self) -> None:
+        self._tmp: str | None = None
+
+    @property
+    def tmpdir(self) -> str:
+        if self._tmp is None:
+            self._tmp = tempfile.mkdtemp(prefix="ikedoctor-batch-")  # mode 0700: private
+        return self._tmp
+
+    def cleanup(self) -> None:
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def __enter__(self) -> "Discovery":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cleanup()
+
+    def cases(self, paths: list[str]) -> list[CaseSpec]:
+        out: list[CaseSpec] = []
+        loose: dict[str, list[Path]] = {}
+        for p in paths:
+            path = Path(p)
+            if not path.exists():
+                raise InputError(p, "no such file or folder")
+            if path.is_dir():
+                out.extend(self._walk(path))
+            elif _is_archive(path):
+                out.extend(self._archive(path))
+            else:
+                loose.setdefault(str(path.parent), []).append(path)
+        for folder, files in loose.items():
+            out.append(_files_case(folder, files))
+        return out
+
+    def _walk(self, root: Path) -> list[CaseSpec]:
+        out: list[CaseSpec] = []
+        for dirpath, dirs, files in os.walk(root, followlinks=False):
+            dirs.sort()
+            logs: list[Path] = []
+            for f in sorted(files):
+                fp = Path(dirpath) / f
+                if not _is_log_file(fp):
+                    continue
+                if _is_archive(fp):
+                    out.extend(self._archive(fp))
+                else:
+                    logs.append(fp)
+            if logs:
+                out.append(_files_case(dirpath, logs))
+        return out
+
+    def _archive(self, path: Path, nested: bool = False, shown: str | None = None) -> list[CaseSpec]:
+        warn: list[str] = []
+        name = shown or str(path)
+        try:
+            sources = list(iter_sources([str(path)], warn))
+        except InputError as exc:
+            return [CaseSpec(name=name, error=str(exc))]
+        inner: list[CaseSpec] = []
+        keep: list[Source] = []
+        for src in sources:
+            member = src.name.split("!", 1)[1]
+            if is_archive_name(member):
+                if nested:
+                    warn.append(f"{src.name}: skipped (archives are opened one level deep only)")
+                else:
+                    inner.extend(self._spool(src, f"{name}!{member}", warn))
+                continue
+            keep.append(src)
+        groups = _group_members([s.name.split("!", 1)[1] for s in keep])
+        sizes = {s.name.split("!", 1)[1]: s.size or 0 for s in keep}
+        out = []
+        for label, members in groups:
+            refs = [InputRef(str(path), m, sizes[m]) for m in order_rotated(members)]
+            out.append(CaseSpec(name=f"{name}!{label}" if label else name, inputs=refs))
+        out.extend(inner)
+        if not out:
+            out.append(CaseSpec(name=name, error=None))
+        out[0].warnings.extend(warn)
+        if shown:
+            for c in out:
+                c.rename = (str(path), shown)
+        return out
+
+    def _spool(self, src: Source, shown: str, warn: list[str]) -> list[CaseSpec]:
+        """Copy a nested archive into the private temp folder (bounded by the bomb limits)."""
+        fd, tmp = tempfile.mkstemp(dir=self.tmpdir, suffix=".arc")
+        try:
+            with os.fdopen(fd, "wb") as out, src.open() as f:
+                shutil.copyfileobj(f, out, 1024 * 1024)
+        except (InputError, OSError, EOFError, ValueError) as exc:
+            warn.append(f"{shown}: skipped ({exc})")
+            return []
+        tmp_path = Path(tmp)
+        if not _is_archive(tmp_path):
+            warn.append(f"{shown}: skipped (not a readable archive)")
+            return []
+        return self._archive(tmp_path, nested=True, shown=shown)
+
+
+def _group_members(members: list[str]) -> list[tuple[str, list[str]]]:
+    """One group for the archive, or one per top-level folder when everything sits in several."""
+    tops = {m.split("/", 1)[0] for m in members}
+    if len(tops) > 1 and all("/" in m for m in members):
+        groups: dict[str, list[str]] = {}
+        for m in members:
+            groups.setdefault(m.split("/", 1)[0], []).append(m)
+        return sorted(groups.items())
+    return [("", members)] if members else []
+
+
+def _files_case(folder: str, files: list[Path]) -> CaseSpec:
+    by_name = {str(f): f for f in files}
+    ordered = order_rotated(list(by_name))
+    refs = [InputRef(n, None, _size(by_name[n])) for n in ordered]
+    return CaseSpec(name=folder, inputs=refs)
+
+
+def _size(p: Path) -> int:
+    try:
+        return p.stat().st_size
+    except OSError:
+        return 0
+
+
+def discover(paths: list[str], discovery: Discovery | None = None) -> list[CaseSpec]:
+    """Cases for ``paths`` in a stable order (nested archives need a ``Discovery`` kept open)."""
+    d = discovery or Discovery()
+    return d.cases(paths)

@@ -1,0 +1,82 @@
+"""One batch run: discover cases, run them, filter, write, summarise, show progress.
+
+Kept apart from the CLI so tests and other tools can run a batch in-process.
+The progress bar (bytes and cases, via rich) is drawn only when stderr is a
+terminal; piped or redirected runs print nothing but their output.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import IO
+
+from .cases import Discovery
+from .executors import run
+from .output import writer_for
+from .summary import Filters, Summary, filter_result
+from .unit import CaseResult
+
+
+@dataclass(slots=True)
+class BatchOptions:
+    format: str = "text"
+    jobs: int | None = None
+    executor: str = "process"  # serial | process | dask
+    scheduler: str | None = None
+    filters: Filters = field(default_factory=Filters)
+    log_format: str | None = None
+    side: str | None = None
+    year: int | None = None
+    tz_offset_s: int | None = None
+    progress: bool | None = None  # None: only when stderr is a terminal
+
+
+def run_batch(paths: list[str], out: IO[str], opts: BatchOptions | None = None) -> Summary:
+    opts = opts or BatchOptions()
+    summary = Summary()
+    with Discovery() as disc:
+        specs = disc.cases(paths)
+        for s in specs:
+            s.log_format, s.side, s.year, s.tz_offset_s = opts.log_format, opts.side, opts.year, opts.tz_offset_s
+        writer = writer_for(opts.format, out)
+        show = sys.stderr.isatty() if opts.progress is None else opts.progress
+        with _Progress(show, len(specs), sum(s.size for s in specs)) as bar:
+            for res in run(specs, opts.executor, opts.jobs, opts.scheduler, bar.advance):
+                kept = filter_result(res, opts.filters)
+                if kept is None:
+                    continue
+                summary.add(kept)
+                writer.case(kept)
+        writer.close(summary)
+    return summary
+
+
+class _Progress:
+    """A rich progress bar on stderr (bytes and cases), or nothing."""
+
+    def __init__(self, show: bool, cases: int, total_bytes: int) -> None:
+        self.show, self.cases, self.total = show, cases, total_bytes
+        self._p = None
+
+    def __enter__(self) -> "_Progress":
+        if self.show:
+            from rich.console import Console
+            from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
+                                       TransferSpeedColumn)
+            self._p = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                               TransferSpeedColumn(), TimeRemainingColumn(),
+                               console=Console(stderr=True), transient=True)
+            self._p.start()
+            self._done = 0
+            self._task = self._p.add_task(f"0/{self.cases} cases", total=self.total or None)
+        return self
+
+    def advance(self, res: CaseResult) -> None:
+        if self._p is not None:
+            self._done += 1
+            self._p.update(self._task, advance=res.bytes, description=f"{self._done}/{self.cases} cases")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._p is not None:
+            self._p.stop()

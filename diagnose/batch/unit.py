@@ -1,0 +1,147 @@
+"""The unit of work: one case in, one ``CaseResult`` out.
+
+``run_case`` is a pure, module-level function of plain data so that it pickles
+to a process pool or a Dask worker.  It reopens the case's inputs itself and
+runs exactly ``diagnose.api.diagnose_sources`` over them (the same pipeline and
+catalog as ``ikedoctor diagnose``), then keeps only what the batch summary and
+the per-case outputs need.  It never raises: an unreadable case becomes a
+result with ``error`` set, so one bad ticket never stops a batch.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import timedelta, timezone
+from functools import lru_cache
+from typing import Any
+
+from ..api import Options, diagnose_sources
+from ..catalog.model import Pattern, load_catalog
+from ..errors import IkedoctorError
+from ..events import Side
+from ..input.sources import Source, iter_sources
+from .cases import CaseSpec
+
+
+@dataclass(slots=True)
+class CaseResult:
+    """What batch keeps of one case's report: small, plain, picklable."""
+
+    case: str
+    inputs: list[dict[str, Any]] = field(default_factory=list)  # InputSummary dicts, as diagnose's JSON
+    findings: list[dict[str, Any]] = field(default_factory=list)  # Finding dicts, as diagnose's JSON
+    verdict: str = ""
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    bytes: int = 0
+    seconds: float = 0.0
+    sessions: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    #: per session: (day "YYYY-MM-DD" or "", client identity or peer, gateway address, outcome)
+    session_rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: finding session unit -> client identity/peer, for the per-client summary
+    unit_clients: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"case": self.case, "verdict": self.verdict, "error": self.error, "inputs": self.inputs,
+                "findings": self.findings, "warnings": self.warnings, "sessions": self.sessions,
+                "outcomes": self.outcomes, "bytes": self.bytes, "seconds": round(self.seconds, 3)}
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> list[Pattern]:
+    return load_catalog()
+
+
+def options_for(spec: CaseSpec) -> Options:
+    tz = timezone(timedelta(seconds=spec.tz_offset_s)) if spec.tz_offset_s is not None else None
+    side = Side(spec.side) if spec.side else None
+    return Options(log_format=spec.log_format, side=side, year=spec.year, tz=tz, catalog=_catalog())
+
+
+def case_sources(spec: CaseSpec, warnings: list[str]) -> list[Source]:
+    """Reopen the case's inputs, in the case's order (archives are listed once per container)."""
+    listed: dict[str, dict[str, Source]] = {}
+    out: list[Source] = []
+    for ref in spec.inputs:
+        if ref.member is None:
+            out.extend(iter_sources([ref.container], warnings))
+            continue
+        if ref.container not in listed:
+            listed[ref.container] = {s.name: s for s in iter_sources([ref.container], [])}
+        src = listed[ref.container].get(ref.name)
+        if src is None:
+            warnings.append(f"{ref.name}: member vanished since the archive was listed")
+        else:
+            out.append(src)
+    return out
+
+
+def run_case(spec: CaseSpec) -> CaseResult:
+    """Diagnose one case exactly as ``ikedoctor diagnose`` would; never raises."""
+    t0 = time.perf_counter()
+    res = CaseResult(case=spec.name, bytes=spec.size)
+    warnings = list(spec.warnings)
+    try:
+        if spec.error:
+            raise _CaseError(spec.error)
+        if not spec.inputs:
+            raise _CaseError("no log files in this case")
+        sources = case_sources(spec, warnings)
+        report = diagnose_sources(sources, options_for(spec), warnings)
+        data = report.to_dict()
+        res.inputs, res.findings, res.verdict = data["inputs"], data["findings"], report.verdict
+        res.warnings = list(report.warnings)
+        res.sessions = len(report.sessions)
+        by_id: dict[str, str] = {}
+        for s in report.sessions:
+            res.outcomes[s.outcome] = res.outcomes.get(s.outcome, 0) + 1
+            if s.side == "client":  # the client's own log: it is the local end, the gateway the peer
+                client, gateway = s.identities.get("local_id") or s.local or "", s.peer or ""
+            else:
+                client, gateway = s.identities.get("remote_id") or s.peer or "", s.local or ""
+            by_id[s.id] = client
+            res.session_rows.append(((s.start or "")[:10], client, gateway, s.outcome))
+        for f in res.findings:
+            unit = f.get("session") or ""
+            res.unit_clients[unit] = by_id.get(unit) or _peer_of_unit(unit)
+    except (IkedoctorError, _CaseError) as exc:
+        res.error, res.warnings = str(exc), warnings
+    except Exception as exc:  # noqa: BLE001 - one broken case must not stop a batch of thousands
+        tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        res.error, res.warnings = f"internal error: {tb}", warnings
+    res.seconds = time.perf_counter() - t0
+    if spec.rename:
+        _rename(res, *spec.rename)
+    return res
+
+
+class _CaseError(Exception):
+    pass
+
+
+def _peer_of_unit(unit: str) -> str:
+    """A peer-scope finding's unit is ``path#peer:<identity>``."""
+    return unit.rsplit("#peer:", 1)[1] if "#peer:" in unit else ""
+
+
+def _rename(res: CaseResult, tmp: str, shown: str) -> None:
+    """Show a nested archive's members as ``outer!inner!member``, not by the private temp path."""
+
+    def fix(v: Any) -> Any:
+        if isinstance(v, str):
+            return v.replace(tmp, shown)
+        if isinstance(v, list):
+            return [fix(x) for x in v]
+        if isinstance(v, tuple):
+            return tuple(fix(x) for x in v)
+        if isinstance(v, dict):
+            return {fix(k): fix(x) for k, x in v.items()}
+        return v
+
+    res.inputs, res.findings, res.warnings = fix(res.inputs), fix(res.findings), fix(res.warnings)
+    res.unit_clients = fix(res.unit_clients)
+    if res.error:
+        res.error = fix(res.error)
