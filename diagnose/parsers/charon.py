@@ -57,8 +57,10 @@ class CharonParser:
             if line.startswith('{"') and '"msg"' in line and '"group"' in line:
                 body += 1
                 continue
-            msg = _strip_header(line)
-            if msg is not None and t.match(msg.strip()):
+            msg, tagged = _strip_header(line)
+            if tagged:
+                body += 1  # a syslog/journal line from charon itself, known message or not
+            elif msg is not None and t.match(msg.strip()):
                 bare += 1
         n = max(len(head), 1)
         score = (body + 0.8 * bare) / n
@@ -151,8 +153,13 @@ class CharonParser:
         if isinstance(obj.get("time"), str):
             ts, _ = clock.parse(obj["time"])
         thread = obj.get("thread")
-        return (obj.get("time"), ts, None if thread is None else f"{int(thread):02d}", obj.get("group"),
-                obj.get("ikesa-name"), obj.get("ikesa-uniqueid"), str(obj["msg"]))
+        try:  # hostile or hand-edited JSON: a thread of "abc" or 1e400 must not end the run
+            thread = None if thread is None else f"{int(thread):02d}"
+        except (TypeError, ValueError, OverflowError):
+            thread = None
+        name, uid = obj.get("ikesa-name"), obj.get("ikesa-uniqueid")
+        return (obj.get("time"), ts, thread, obj.get("group"), None if name is None else str(name),
+                None if uid is None else str(uid), str(obj["msg"]))
 
     @staticmethod
     def _time(head: str, clock: Clock, last_text: str | None, last_ts: datetime | None):
@@ -221,18 +228,19 @@ class CharonParser:
             ike_name=name or envelope.get("_name"), thread=thread, peer=peer, spis=spis, attrs=attrs)
 
 
-def _strip_header(line: str) -> str | None:
-    """The message part of a line without the NN[GRP] body (journald or bare)."""
+def _strip_header(line: str) -> tuple[str | None, bool]:
+    """The message part of a line without the NN[GRP] body (journald or bare), and whether
+    a syslog/journal header names charon as the sender."""
     clock = Clock()
     ts, n = clock.parse(line)
     rest = line[n:] if ts else line
     if ts:
         h = _SYSLOG.match(rest)
-        if not h or not h["tag"].rsplit("/", 1)[-1].startswith(_CHARON_TAGS):
-            return None
-        rest = rest[h.end():]
+        if not h or not h["tag"].rsplit("/", 1)[-1].startswith(("charon", "ipsec")):
+            return None, False
+        return rest[h.end():], True
     mi = _SWANCTL_INIT.match(rest)
-    return rest[mi.end():] if mi else rest
+    return (rest[mi.end():] if mi else rest), False
 
 
 def _looks_like_sink(head: str) -> bool:
