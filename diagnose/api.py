@@ -15,14 +15,17 @@ from typing import Iterable
 from . import __version__
 from .catalog.engine import match_all, to_finding
 from .catalog.model import Pattern, load_catalog
+from .confirm import ConfigInputs, apply_config
 from .errors import InputError
 from .events import Event, Side
 from .input.detect import choose_parser, looks_binary
+from .input.notes import input_notes
 from .input.reader import ReadStats, numbered_lines
 from .input.sources import Source, iter_sources
 from .parsers.base import ParseContext
 from .report.model import InputSummary, Report, SessionSummary
 from .sessions import Session, build_sessions
+from .timeparse import TimedInput, settle_times
 
 HEAD_BYTES = 64 * 1024
 
@@ -34,6 +37,7 @@ class Options:
     year: int | None = None
     tz: tzinfo | None = None
     catalog: list[Pattern] | None = None
+    config: "ConfigInputs | None" = None
 
 
 @dataclass(slots=True)
@@ -71,14 +75,8 @@ def parse_source(src: Source, opts: Options) -> ParsedInput:
     side = ctx.side if ctx.side is not Side.UNKNOWN else parser.default_side
     for ev in events:
         ev.side = side
-    errors = []
-    if rstats.invalid_utf8_offset is not None:
-        errors.append(f"invalid UTF-8 at byte {rstats.invalid_utf8_offset} (decoded with replacement)")
-    if rstats.long_lines:
-        errors.append(f"{rstats.long_lines} over-long line(s) cut")
-    if rstats.nul_lines:
-        errors.append(f"{rstats.nul_lines} line(s) with NUL bytes")
     st = ctx.stats
+    errors = input_notes(rstats, stream, st, parser.name)
     summary = InputSummary(path=src.name, format=parser.name, side=side.value, lines=rstats.lines,
                            recognised=st.recognised, events=len(events), unparsed=st.unparsed,
                            style=getattr(parser, "style", None), errors=errors,
@@ -126,6 +124,12 @@ def _hint_year(src: Source) -> int | None:
 
 
 def _hint_tz(src: Source) -> tzinfo | None:
+    name = src.hints.get("timezone")
+    if isinstance(name, str) and name and not src.hints.get("utc_offset"):
+        from dateutil import tz as dtz
+        zone = dtz.gettz(name)
+        if zone is not None:
+            return zone
     v = src.hints.get("utc_offset") or src.hints.get("tz_offset")
     if isinstance(v, (int, float)):
         return timezone(timedelta(seconds=int(v)))
@@ -140,16 +144,24 @@ def _hint_tz(src: Source) -> tzinfo | None:
 
 
 def diagnose_sources(sources: Iterable[Source], opts: Options | None = None,
-                     warnings: list[str] | None = None) -> Report:
+                     warnings: list[str] | None = None, sessions_out: list[Session] | None = None) -> Report:
     opts = opts or Options()
     report = Report(tool_version=__version__, warnings=warnings if warnings is not None else [])
     sessions: list[Session] = []
+    parsed_all: list[tuple[Source, ParsedInput]] = []
     for src in sources:
         parsed = parse_source_tolerant(src, opts, report)
         if parsed is None:
             continue
         report.inputs.append(parsed.summary)
+        parsed_all.append((src, parsed))
+    report.warnings.extend(settle_times(
+        [TimedInput(src.name, p.events, p.side.value, src.mtime, isinstance(src.hints.get("year"), int),
+                    _hint_tz(src) is not None) for src, p in parsed_all], opts.year, opts.tz))
+    for src, parsed in parsed_all:
         sessions.extend(build_sessions(parsed.events, src.name, parsed.side))
+    if sessions_out is not None:
+        sessions_out.extend(sessions)
     if not report.inputs:
         raise InputError(", ".join(w.split(":")[0] for w in report.warnings) or "input",
                          "nothing readable to diagnose", "; ".join(report.warnings) or "no input given")
@@ -157,6 +169,8 @@ def diagnose_sources(sources: Iterable[Source], opts: Options | None = None,
     catalog = opts.catalog if opts.catalog is not None else load_catalog()
     report.findings = [to_finding(m) for m in match_all(catalog, sessions)]
     report.sessions = [_summary(s) for s in sessions]
+    if opts.config:
+        apply_config(report, opts.config)
     report.verdict = _verdict(report, sessions)
     return report
 
@@ -181,12 +195,14 @@ def _pair(sessions: list[Session]) -> None:
     pair_sessions(sessions)
 
 
-def diagnose_paths(paths: list[str], opts: Options | None = None) -> Report:
+def diagnose_paths(paths: list[str], opts: Options | None = None,
+                   sessions_out: list[Session] | None = None) -> Report:
     warnings: list[str] = []
     sources = list(iter_sources(paths, warnings))
     if not sources:
-        raise InputError(", ".join(paths), "no files found", "name log files, folders or archives")
-    return diagnose_sources(sources, opts, warnings)
+        raise InputError(", ".join(paths), "no log files found",
+                         "; ".join(warnings) or "name log files, folders or archives")
+    return diagnose_sources(sources, opts, warnings, sessions_out)
 
 
 def _summary(s: Session) -> SessionSummary:

@@ -6,7 +6,10 @@ from typing import Optional
 
 import typer
 
+from pathlib import Path
+
 from ..api import Options, diagnose_paths
+from ..confirm import ConfigInputs
 from ..events import Side
 from . import EXIT_CODES_HELP, app
 from .common import OutputFormat, emit, exit_for, parse_tz, user_errors
@@ -22,11 +25,18 @@ def diagnose(
     side: Optional[Side] = typer.Option(None, "--side", help="Force the side that wrote the logs."),
     year: Optional[int] = typer.Option(None, "--year", help="Year for logs whose timestamps have none."),
     tz: Optional[str] = typer.Option(None, "--tz", help="Time zone of logs without one (+0100, Europe/Zurich)."),
+    config: list[str] = typer.Option([], "--config", help="Gateway swanctl.conf or ipsec.conf: confirms or rules out causes."),
+    cert: list[str] = typer.Option([], "--cert", help="Server certificate (PEM/DER/PKCS#12) to check against the findings."),
+    profile: list[str] = typer.Option([], "--profile", help="Apple .mobileconfig profile of the client."),
+    clients: Optional[str] = typer.Option(None, "--clients", help="Client OS versions, e.g. ios-16,macos-13."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show all evidence lines."),
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
 ) -> None:
     with user_errors(debug):
-        opts = Options(log_format=log_format, side=side, year=year, tz=parse_tz(tz))
+        cfg = ConfigInputs(server=[Path(c) for c in config], certs=[Path(c) for c in cert],
+                           profiles=[Path(p) for p in profile],
+                           clients=[c.strip() for c in clients.split(",")] if clients else None)
+        opts = Options(log_format=log_format, side=side, year=year, tz=parse_tz(tz), config=cfg)
         report = diagnose_paths(paths, opts)
         emit(report, format, output, verbose)
         code = exit_for(report)

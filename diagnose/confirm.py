@@ -1,0 +1,57 @@
+"""Let the gateway's configuration confirm or contradict what the logs suggest.
+
+A log shows the symptom; the configuration often shows the cause outright
+(``send_cert`` left at ``ifasked``, a certificate without the SAN).  When the
+user hands ikedoctor the configuration, certificates or the Apple profile, each
+finding whose catalog id has a configuration rule gains the config lines as
+evidence and a confidence that moves with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .report.model import Evidence, Report
+
+CONFIRM_BONUS = 0.15
+CONTRADICT_PENALTY = 0.3
+
+
+@dataclass(slots=True)
+class ConfigInputs:
+    server: list[Path] = field(default_factory=list)
+    certs: list[Path] = field(default_factory=list)
+    profiles: list[Path] = field(default_factory=list)
+    clients: list[str] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.server or self.certs or self.profiles)
+
+
+def apply_config(report: Report, cfg: ConfigInputs) -> None:
+    """Adjust ``report.findings`` in place with configuration facts."""
+    if not cfg or not report.findings:
+        return
+    from .config.check import config_facts
+
+    connection = next((s.ike_name for s in report.sessions if s.side == "server" and s.ike_name), None)
+    facts = config_facts(cfg.server, cfg.certs, cfg.profiles, clients=cfg.clients, connection=connection)
+    if connection and all(f.status == "unknown" for f in facts.values()):
+        facts = config_facts(cfg.server, cfg.certs, cfg.profiles, clients=cfg.clients)
+    for finding in report.findings:
+        fact = facts.get(finding.id)
+        if fact is None or fact.status == "unknown":
+            continue
+        evidence = [Evidence(path=e.path, line=e.line, text=e.text, role="config", side="config")
+                    for e in fact.evidence]
+        if fact.status == "confirmed":
+            finding.confidence = round(min(0.99, finding.confidence + CONFIRM_BONUS), 2)
+            finding.notes.append(f"configuration confirms it: {fact.reason}")
+        else:
+            finding.confidence = round(max(0.05, finding.confidence - CONTRADICT_PENALTY), 2)
+            finding.notes.append(f"configuration contradicts it: {fact.reason}")
+            for e in evidence:
+                e.role = "contradicting"
+        finding.evidence.extend(evidence)
+    report.findings.sort(key=lambda f: (-f.confidence, f.id))
