@@ -187,7 +187,8 @@ mknod -m 666 /dev/random c 1 8
 mknod -m 666 /dev/urandom c 1 9
 mkdir /dev/net
 mknod -m 600 /dev/net/tun c 10 200
-rsyslogd -f {rsyslog_conf} -i /run/rsyslogd.pid
+# -n: stay in charon's process group (the runner ends the whole group); pid file for the record
+rsyslogd -n -f {rsyslog_conf} -i {pidfile} &
 i=0
 while [ ! -S /dev/log ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 """
@@ -360,7 +361,8 @@ class LabRun:
         if d.side.log == "syslog-rsyslog":
             rconf = d.directory / "rsyslog.conf"
             rconf.write_text(RSYSLOG_CONF.format(logfile=d.logfile))
-            syslog = PRIVATE_DEV_WITH_RSYSLOG.format(rsyslog_conf=rconf)
+            syslog = PRIVATE_DEV_WITH_RSYSLOG.format(rsyslog_conf=rconf,
+                                                     pidfile=d.directory / "rsyslogd.pid")
         start = d.directory / "start.sh"
         start.write_text(START_SH.format(netns=d.netns, hostname=d.hostname, syslog=syslog,
                                          conf=d.directory / "strongswan.conf", charon=CHARON))
@@ -466,35 +468,41 @@ class LabRun:
             self.step(st)
 
     # -- teardown ------------------------------------------------------------------------------
-    def _kill(self, d: Daemon, sig: int) -> None:
-        if d.proc is None or d.proc.poll() is not None:
+    @staticmethod
+    def _signal_group(d: Daemon, sig: int) -> None:
+        """Signal charon's process group (charon and, for syslog, its rsyslogd), even when charon
+        itself has already exited."""
+        if d.proc is None:
             return
         try:
             os.killpg(d.proc.pid, sig)
         except ProcessLookupError:
+            pass
+
+    def _kill(self, d: Daemon, sig: int) -> None:
+        if d.proc is None:
             return
+        self._signal_group(d, sig)
         try:
             d.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            os.killpg(d.proc.pid, signal.SIGKILL)
+            self._signal_group(d, signal.SIGKILL)
             d.proc.wait(timeout=5)
 
     def stop_daemons(self) -> None:
-        """Stop both daemons: SIGTERM (charon logs its shutdown), SIGKILL for a frozen one."""
+        """Stop both daemons: SIGTERM to charon (it logs its shutdown), SIGKILL for a frozen one;
+        then the rest of each process group (rsyslogd) is killed."""
         for d in (self.cl, self.gw):
-            if d.proc is None or d.proc.poll() is not None:
+            if d.proc is None:
                 continue
-            if d.frozen:
-                self._kill(d, signal.SIGKILL)
-                continue
-            d.proc.send_signal(signal.SIGTERM)
-            try:
-                d.proc.wait(timeout=8)
-            except subprocess.TimeoutExpired:
-                pass
-            self._kill(d, signal.SIGKILL)   # also takes rsyslogd down (same process group)
-            if d.proc.poll() is None:
-                self._kill(d, signal.SIGKILL)
+            if d.proc.poll() is None and not d.frozen:
+                d.proc.send_signal(signal.SIGTERM)
+                try:
+                    d.proc.wait(timeout=8)
+                except subprocess.TimeoutExpired:
+                    pass
+            time.sleep(0.2 if d.side.log == "syslog-rsyslog" else 0)  # let rsyslogd write the last lines
+            self._kill(d, signal.SIGKILL)
 
     def close(self) -> None:
         if self._closed:
@@ -504,11 +512,7 @@ class LabRun:
             self.stop_daemons()
         finally:
             for d in (self.gw, self.cl):
-                if d.proc is not None and d.proc.poll() is None:
-                    try:
-                        os.killpg(d.proc.pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+                self._signal_group(d, signal.SIGKILL)
             for ns in self.namespaces:
                 self._run(["ip", "netns", "del", ns], check=False)
             self.namespaces.clear()
