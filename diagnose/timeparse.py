@@ -109,3 +109,160 @@ class Clock:
 def default_year() -> int:
     """The year assumed for year-less logs when nothing better is known."""
     return datetime.now().year
+
+
+# -- across inputs: the year and zone a log did not print -------------------------------------
+#
+# A charon file log, syslog or ``journalctl -o short`` line has no year and no zone; a
+# ``log show`` line has both.  Parsers date year-less lines with the year they were given
+# (``--year``, a bundle manifest, the file's mtime, else this year) and roll it forward on a
+# Dec→Jan wrap.  Once every input is parsed, ``settle_times`` corrects that guess with what
+# only the set of inputs knows: a neighbouring input that printed its year, and that a log is
+# never written after its file was last modified.  Naive times then take the zone of an input
+# on the other side when ``--tz`` and the manifest said nothing, so both sides share one clock.
+
+_YEARLESS_HEAD = re.compile(r"\s*(?:<\d{1,3}>)?[A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d")
+#: a neighbour's year is trusted only when it puts the year-less log this close to it
+NEIGHBOUR_DAYS = 45
+#: slack for "written before its mtime": zones and clock skew
+MTIME_SLACK = timedelta(days=2)
+
+
+@dataclass(slots=True)
+class TimedInput:
+    """What ``settle_times`` needs to know about one parsed input."""
+
+    name: str
+    events: list  # list[diagnose.events.Event]; times are corrected in place
+    side: str = "unknown"
+    mtime: float | None = None
+    year_given: bool = False  # --year or a manifest said it: leave the year alone
+    tz_given: bool = False  # --tz or a manifest said it: leave the zone alone
+
+
+def is_yearless(text: str) -> bool:
+    """Whether a log line starts with a ``Mmm dd HH:MM:SS`` stamp (the year was guessed)."""
+    return _YEARLESS_HEAD.match(text) is not None
+
+
+def shift_year(dt: datetime, years: int) -> datetime:
+    """``dt`` moved by whole years; 29 February becomes the 28th in a common year."""
+    if not years:
+        return dt
+    try:
+        return dt.replace(year=dt.year + years)
+    except ValueError:
+        return dt.replace(year=dt.year + years, day=28)
+
+
+def _wall(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=None)
+
+
+def _median(times: list[datetime]) -> datetime:
+    s = sorted(times)
+    return s[len(s) // 2]
+
+
+def _year_from_neighbours(times: list[datetime], others: list[datetime]) -> int | None:
+    """Years to add so that this input's median lands nearest to the neighbours' median."""
+    if not others:
+        return None
+    mine, theirs = _wall(_median(times)), _wall(_median(others))
+    d0 = theirs.year - mine.year
+    best = min((d0 - 1, d0, d0 + 1), key=lambda d: abs(shift_year(mine, d) - theirs))
+    if abs(shift_year(mine, best) - theirs) > timedelta(days=NEIGHBOUR_DAYS):
+        return None
+    return best
+
+
+def _year_from_reference(times: list[datetime], ref: datetime) -> int:
+    """The latest year shift that puts the input's last line at or before ``ref``."""
+    last = _wall(max(times, key=_wall))
+    d0 = ref.year - last.year
+    for d in (d0 + 1, d0, d0 - 1, d0 - 2):
+        if shift_year(last, d) <= ref + MTIME_SLACK:
+            return d
+    return d0 - 1
+
+
+def settle_times(inputs: list[TimedInput], year: int | None = None, tz: tzinfo | None = None,
+                 now: datetime | None = None) -> list[str]:
+    """Fix the guessed years and missing zones of year-less/zone-less inputs; return notes.
+
+    Year, per input whose lines lack one (unless ``--year``/a manifest gave it): a neighbouring
+    input that printed its year wins when it lands within ``NEIGHBOUR_DAYS``; otherwise the file's
+    mtime (archive member date) bounds the last line; otherwise the current time does.  Zone:
+    an input with only naive times (and no ``--tz``/manifest zone) takes the most common UTC
+    offset of the other side's inputs, else of any input; a note says so.
+    """
+    notes: list[str] = []
+    yearless: dict[int, list] = {}
+    full: dict[int, list[datetime]] = {}
+    for i, inp in enumerate(inputs):
+        timed = [e for e in inp.events if e.time is not None]
+        guessed = [e for e in timed if is_yearless(e.text)]
+        if guessed and year is None and not inp.year_given:
+            yearless[i] = guessed
+        if timed and not (guessed and year is None and not inp.year_given):
+            full[i] = [e.time for e in timed]
+    for i, evs in yearless.items():
+        times = [e.time for e in evs]
+        others = [t for j, ts in full.items() if j != i for t in ts]
+        d = _year_from_neighbours(times, others)
+        source = "the other inputs' dates"
+        if d is None:
+            if inputs[i].mtime is not None:
+                ref, source = datetime.fromtimestamp(inputs[i].mtime), "the file's modification time"
+            else:
+                ref, source = (now or datetime.now()), "today's date"
+            d = _year_from_reference(times, _wall(ref))
+        if d:
+            for e in evs:
+                e.time = shift_year(e.time, d)
+            notes.append(f"{inputs[i].name}: year of its year-less timestamps set to "
+                         f"{min(e.time for e in evs).year} from {source} (use --year to set it)")
+    if tz is None:
+        notes.extend(_settle_zones(inputs))
+    return notes
+
+
+def _settle_zones(inputs: list[TimedInput]) -> list[str]:
+    notes: list[str] = []
+    offsets: list[tuple[str, str, timedelta]] = []
+    for inp in inputs:
+        for e in inp.events:
+            if e.time is not None and e.time.tzinfo is not None:
+                off = e.time.utcoffset()
+                if off is not None:
+                    offsets.append((inp.side, inp.name, off))
+    if not offsets:
+        return notes
+    for inp in inputs:
+        if inp.tz_given:
+            continue
+        timed = [e for e in inp.events if e.time is not None]
+        if not timed or any(e.time.tzinfo is not None for e in timed):
+            continue
+        pool = [o for o in offsets if o[0] != inp.side and o[1] != inp.name] or \
+               [o for o in offsets if o[1] != inp.name]
+        if not pool:
+            continue
+        counts: dict[timedelta, int] = {}
+        for _, _, off in pool:
+            counts[off] = counts.get(off, 0) + 1
+        off = max(counts, key=lambda k: counts[k])
+        zone = timezone(off)
+        for e in timed:
+            e.time = e.time.replace(tzinfo=zone)
+        donor = next(name for _, name, o in pool if o == off)
+        notes.append(f"{inp.name}: no time zone in its timestamps; assumed UTC{_fmt_offset(off)} "
+                     f"like {donor} (use --tz to set it)")
+    return notes
+
+
+def _fmt_offset(off: timedelta) -> str:
+    total = int(off.total_seconds())
+    sign = "-" if total < 0 else "+"
+    total = abs(total)
+    return f"{sign}{total // 3600:02d}:{total % 3600 // 60:02d}"
