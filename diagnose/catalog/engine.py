@@ -66,7 +66,10 @@ def _scalar_ok(actual: Any, spec: Any, cond: Condition) -> bool:
 def _token_in(token: str, payloads: list[str], cond: Condition) -> bool:
     if token.startswith("re:"):
         rx = cond.compiled[token]
-        return any(rx.search(p, timeout=REGEX_TIMEOUT) for p in payloads)
+        try:
+            return any(rx.search(p, timeout=REGEX_TIMEOUT) for p in payloads)
+        except TimeoutError:  # as in _scalar_ok: a pathological payload does not match
+            return False
     bare = "(" not in token
     return any(p == token or (bare and p.split("(", 1)[0] == token) for p in payloads)
 
@@ -178,7 +181,9 @@ def units(sessions: list[Session], scope: str) -> Iterable[tuple[str, list[Event
             events = list(s.events)
             done.add(s.id)
             partner = by_id.get(s.partner) if s.partner else None
-            if partner is not None and partner.id not in done:
+            # merge mutual pairs only: a secondary server session (e.g. the half-open SA that
+            # answered INVALID_KE) names the client, whose partner is another session
+            if partner is not None and partner.id not in done and partner.partner == s.id:
                 events += partner.events
                 done.add(partner.id)
             yield s.id, events
