@@ -22,15 +22,19 @@ import gzip
 import lzma
 import os
 import shutil
+import tarfile
+import zipfile
 import zlib
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import InputError
-from ..input.sources import NOT_LOGS, Source, iter_sources
+from ..input.sources import NOT_LOGS, Source, iter_sources, safe_member_name
 from .rotation import order_rotated
 
+MAX_NESTED = 8 * 1024**3  # bytes a nested archive may take in the private temp folder
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".zip")
 
 
@@ -79,7 +83,8 @@ def _is_archive(path: Path) -> bool:
             head = f.read(512)
             if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
                 return True
-            opener = {b"\x1f\x8b": gzip.GzipFile, b"BZ": bz2.BZ2File, b"\xfd7": lzma.LZMAFile}.get(head[:2])
+            opener = {b"\x1f\x8b": lambda f: gzip.GzipFile(fileobj=f), b"BZ": bz2.BZ2File,
+                      b"\xfd7": lzma.LZMAFile}.get(head[:2])
             if opener is not None:
                 f.seek(0)
                 with opener(f) as d:  # type: ignore[operator]
@@ -184,12 +189,18 @@ class Discovery:
         return out
 
     def _spool(self, src: Source, shown: str, warn: list[str]) -> list[CaseSpec]:
-        """Copy a nested archive into the private temp folder (bounded by the bomb limits)."""
+        """Copy a nested archive's raw bytes into the private temp folder, capped in size."""
+        container, member = src.name.split("!", 1)
         fd, tmp = tempfile.mkstemp(dir=self.tmpdir, suffix=".arc")
         try:
-            with os.fdopen(fd, "wb") as out, src.open() as f:
-                shutil.copyfileobj(f, out, 1024 * 1024)
-        except (InputError, OSError, EOFError, ValueError) as exc:
+            with os.fdopen(fd, "wb") as out, _raw_member(container, member) as f:
+                left = MAX_NESTED
+                while chunk := f.read(1024 * 1024):
+                    left -= len(chunk)
+                    if left < 0:
+                        raise ValueError(f"larger than {MAX_NESTED // 1024**3} GiB")
+                    out.write(chunk)
+        except (OSError, EOFError, ValueError, KeyError, tarfile.TarError, zipfile.BadZipFile) as exc:
             warn.append(f"{shown}: skipped ({exc})")
             return []
         tmp_path = Path(tmp)
@@ -197,6 +208,25 @@ class Discovery:
             warn.append(f"{shown}: skipped (not a readable archive)")
             return []
         return self._archive(tmp_path, nested=True, shown=shown)
+
+
+def _raw_member(container: str, member: str) -> BinaryIO:
+    """The stored bytes of an archive member, found by its cleaned name."""
+    with open(container, "rb") as f:
+        is_zip = f.read(4) in (b"PK\x03\x04", b"PK\x05\x06")  # is_zipfile() also says yes to a tar holding a zip
+    if is_zip:
+        z = zipfile.ZipFile(container)
+        for info in z.infolist():
+            if safe_member_name(info.filename) == member:
+                return z.open(info)  # type: ignore[return-value]
+        raise KeyError(f"{member} not found")
+    tar = tarfile.open(container, "r:*")
+    for m in tar:
+        if m.isfile() and safe_member_name(m.name) == member:
+            f = tar.extractfile(m)
+            if f is not None:
+                return f  # type: ignore[return-value]
+    raise KeyError(f"{member} not found")
 
 
 def _group_members(members: list[str]) -> list[tuple[str, list[str]]]:

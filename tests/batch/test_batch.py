@@ -1,0 +1,190 @@
+"""ikedoctor batch: cases, rotation order, equivalence with diagnose, bad members, executors, outputs."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from diagnose.api import diagnose_sources
+from diagnose.batch import discover, run_case
+from diagnose.batch.driver import BatchOptions, run_batch
+from diagnose.batch.rotation import order_rotated
+from diagnose.batch.summary import Filters
+from diagnose.batch.unit import case_sources, options_for
+from samples_index import all_samples
+
+SAMPLES = all_samples()
+HEALTHY = next(s for s in SAMPLES if not s.expect and (s.folder / "server-charon.log").exists())
+LOG = (HEALTHY.folder / "server-charon.log").read_bytes()
+
+
+def _batch(paths, **kw) -> str:
+    out = io.StringIO()
+    run_batch([str(p) for p in paths], out, BatchOptions(progress=False, **kw))
+    return out.getvalue()
+
+
+def _jsonl(paths, **kw) -> list[dict]:
+    return [json.loads(line) for line in _batch(paths, format="jsonl", **kw).splitlines()]
+
+
+def test_rotated_files_are_read_oldest_first():
+    names = ["d/charon.log", "d/charon.log.1", "d/charon.log.2.gz", "d/charon.log.10.gz", "d/auth.log",
+             "d/auth.log-20240102.gz", "d/auth.log-20240101"]
+    assert order_rotated(names) == ["d/auth.log-20240101", "d/auth.log-20240102.gz", "d/auth.log",
+                                    "d/charon.log.10.gz", "d/charon.log.2.gz", "d/charon.log.1", "d/charon.log"]
+
+
+def test_folders_and_ticket_tarballs_become_cases(tmp_path):
+    for t in ("t1", "t2"):
+        (tmp_path / "dir" / t).mkdir(parents=True)
+        (tmp_path / "dir" / t / "charon.log").write_bytes(LOG)
+    arc = tmp_path / "tickets.tar.gz"
+    with tarfile.open(arc, "w:gz") as tar:
+        for t in ("a", "b"):
+            info = tarfile.TarInfo(f"{t}/charon.log")
+            info.size = len(LOG)
+            tar.addfile(info, io.BytesIO(LOG))
+    cases = discover([str(tmp_path / "dir"), str(arc)])
+    assert [c.name for c in cases] == [str(tmp_path / "dir" / "t1"), str(tmp_path / "dir" / "t2"),
+                                       f"{arc}!a", f"{arc}!b"]
+    assert all(len(c.inputs) == 1 for c in cases)
+
+
+def _samples_archive(tmp_path: Path) -> Path:
+    arc = tmp_path / "samples.tar.gz"
+    with tarfile.open(arc, "w:gz") as tar:
+        for s in SAMPLES:
+            for f in sorted(s.folder.iterdir()):
+                tar.add(f, arcname=f"{s.name}/{f.name}")
+    return arc
+
+
+def test_batch_over_archive_of_all_samples_equals_diagnose(tmp_path):
+    """Per case, batch's findings are exactly diagnose's for the same inputs."""
+    arc = _samples_archive(tmp_path)
+    results = {r["case"]: r for r in _jsonl([arc], jobs=1)}
+    assert set(results) == {f"{arc}!{s.name}" for s in SAMPLES}
+    for spec in discover([str(arc)]):
+        warnings: list[str] = []
+        report = diagnose_sources(case_sources(spec, warnings), options_for(spec), warnings)
+        expected = json.loads(json.dumps(report.to_dict()["findings"], default=str))
+        assert results[spec.name]["findings"] == expected, spec.name
+    # and the archive gives what the sample folders give (paths aside)
+    for s in SAMPLES:
+        got = sorted(f["id"] for f in results[f"{arc}!{s.name}"]["findings"])
+        folder = {f["id"] for f in _jsonl([s.folder], jobs=1)[0]["findings"]}
+        assert set(got) == folder, s.name
+
+
+def test_parallel_and_serial_runs_are_identical(tmp_path):
+    arc = _samples_archive(tmp_path)
+    serial = _batch([arc], format="jsonl", executor="serial")
+    pooled = _batch([arc], format="jsonl", executor="process", jobs=2)
+
+    def strip(text: str) -> list[dict]:
+        rows = [json.loads(line) for line in text.splitlines()]
+        for r in rows:
+            r.pop("seconds")
+        return rows
+    assert strip(serial) == strip(pooled)
+
+
+def test_bad_members_are_reported_per_case_and_do_not_stop_the_batch(tmp_path):
+    arc = tmp_path / "bad.tar"
+    members = {
+        "t1/charon.log": LOG,
+        "t1/broken.log.gz": gzip.compress(LOG)[:200],  # truncated
+        "t1/core.bin": b"\x7fELF\x00\x00\x01" * 500,  # binary
+        "t2/charon.log": LOG,
+        "../escape.log": LOG,  # hostile path
+    }
+    with tarfile.open(arc, "w") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    (tmp_path / "garbage.zip").write_bytes(b"PK\x03\x04 this is not a zip")
+    rows = _jsonl([arc, tmp_path / "garbage.zip"], jobs=1)
+    text = json.dumps(rows)
+    assert "escape.log" in text and "core.bin" in text and "broken.log.gz" in text
+    ok = [r for r in rows if r["case"].endswith("!t2")]
+    assert ok and ok[0]["error"] is None and ok[0]["inputs"]
+    t1 = next(r for r in rows if r["case"].endswith("!t1"))
+    paths = [i["path"] for i in t1["inputs"]]
+    assert t1["error"] is None and f"{arc}!t1/charon.log" in paths and f"{arc}!t1/core.bin" not in paths
+    assert any("core.bin" in w for w in t1["warnings"])
+    assert len(rows) >= 3  # the damaged zip is a case with an error, not a crash
+    assert not list(tmp_path.glob("escape.log")) and not (tmp_path.parent / "escape.log").exists()
+
+
+def test_nested_archive_is_opened_one_level_and_named_by_its_path(tmp_path):
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr("charon.log", LOG)
+    outer = tmp_path / "outer.tar"
+    with tarfile.open(outer, "w") as tar:
+        info = tarfile.TarInfo("ticket.zip")
+        info.size = len(inner.getvalue())
+        tar.addfile(info, io.BytesIO(inner.getvalue()))
+    rows = _jsonl([outer], jobs=1)
+    assert [r["case"] for r in rows] == [f"{outer}!ticket.zip"]
+    assert rows[0]["inputs"][0]["path"] == f"{outer}!ticket.zip!charon.log"
+    assert "ikedoctor-batch-" not in json.dumps(rows)
+
+
+def test_csv_json_and_text_outputs(tmp_path):
+    arc = _samples_archive(tmp_path)
+    rows = list(csv.DictReader(io.StringIO(_batch([arc], format="csv", jobs=1))))
+    assert {r["finding"] for r in rows if r["finding"]} >= {i for s in SAMPLES for i in s.expect}
+    doc = json.loads(_batch([arc], format="json", jobs=1))
+    assert doc["summary"]["cases"] == len(SAMPLES)
+    assert {f["id"] for f in doc["summary"]["findings"]} >= {i for s in SAMPLES for i in s.expect}
+    text = _batch([arc], format="text", jobs=1)
+    assert "Findings" in text and "Worst cases" in text
+
+
+def test_finding_filter_keeps_only_matching_cases(tmp_path):
+    arc = _samples_archive(tmp_path)
+    target = next(i for s in SAMPLES for i in s.expect)
+    rows = _jsonl([arc], jobs=1, filters=Filters(finding={target}))
+    assert rows and all({f["id"] for f in r["findings"]} == {target} for r in rows)
+    none = _jsonl([arc], jobs=1, filters=Filters(since=__import__("datetime").datetime(2999, 1, 1)))
+    assert all(not r["findings"] for r in none)
+
+
+def test_run_case_is_picklable_and_never_raises(tmp_path):
+    import pickle
+    (tmp_path / "x.log").write_bytes(b"\x00\x01\x02" * 1000)
+    [spec] = discover([str(tmp_path)])
+    res = pickle.loads(pickle.dumps(run_case(pickle.loads(pickle.dumps(spec)))))
+    assert res.error and "binary" in res.error
+
+
+def test_dask_executor_runs_the_same_unit(tmp_path):
+    distributed = pytest.importorskip("dask.distributed", reason="dask[distributed] not installed (optional extra)")
+    arc = _samples_archive(tmp_path)
+    with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        got = _batch([arc], format="jsonl", executor="dask", scheduler=cluster.scheduler_address)
+    want = _batch([arc], format="jsonl", executor="serial")
+    strip = lambda t: [{k: v for k, v in json.loads(x).items() if k != "seconds"} for x in t.splitlines()]  # noqa: E731
+    assert strip(got) == strip(want)
+
+
+def test_cli_batch_exit_code_and_output_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from diagnose.cli import _register, app
+    _register()
+    arc = _samples_archive(tmp_path)
+    out = tmp_path / "out.jsonl"
+    res = CliRunner().invoke(app, ["batch", str(arc), "--format", "jsonl", "-o", str(out), "--jobs", "1"])
+    assert res.exit_code == 1, res.output
+    assert len(out.read_text().splitlines()) == len(SAMPLES)
