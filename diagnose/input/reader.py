@@ -1,8 +1,12 @@
 """Turn a byte stream into numbered text lines without ever failing on bad bytes.
 
-Lines are decoded as UTF-8 with replacement (the first bad byte's offset is
-remembered for the report), capped in length so a megabyte of garbage cannot
-exhaust memory, and stripped of CR/LF so CRLF and LF files parse alike.
+Customers paste whatever they have: CRLF files from Windows editors, CR-only
+files from old Mac tools, lines cut mid-way by a full disk, NUL padding from a
+crashed writer, a megabyte of base64 on one line.  So lines end at LF, CRLF or
+a lone CR; each is decoded as UTF-8 with replacement (the first bad byte's
+absolute offset is remembered for the report); lines longer than ``MAX_LINE``
+are cut (and counted) so memory stays bounded; NUL bytes are dropped (and
+counted).  The stream is read in fixed-size blocks, never whole.
 """
 
 from __future__ import annotations
@@ -10,52 +14,100 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
+import regex
+
 MAX_LINE = 64 * 1024  # longer lines are cut; no charon or Apple line comes close
+CHUNK = 256 * 1024
+_LONE_CR = regex.compile(rb"\r(?!\n)")
 
 
 @dataclass(slots=True)
 class ReadStats:
+    """What the reader had to repair; the report shows it so nothing is hidden."""
+
     bytes: int = 0
     lines: int = 0
     invalid_utf8_offset: int | None = None
     long_lines: int = 0
     truncated_last_line: bool = False
     nul_lines: int = 0
+    cr_only_lines: int = 0  # lines ended by a lone CR (classic Mac / progress output)
+
+
+def _decode(raw: bytes, start: int, st: ReadStats, cut: bool) -> str:
+    if b"\x00" in raw:
+        st.nul_lines += 1
+        raw = raw.replace(b"\x00", b"")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # a cut line may end inside a multi-byte character: that is our doing, not the file's
+        if not (cut and exc.end == len(raw) and exc.reason == "unexpected end of data"):
+            if st.invalid_utf8_offset is None:
+                st.invalid_utf8_offset = start + exc.start
+        return raw.decode("utf-8", errors="replace")
 
 
 def numbered_lines(stream: BinaryIO, stats: ReadStats | None = None,
-                   max_line: int = MAX_LINE) -> Iterator[tuple[int, str]]:
-    """Yield ``(lineno, text)`` for every line, 1-based."""
+                   max_line: int = MAX_LINE, chunk: int = CHUNK) -> Iterator[tuple[int, str]]:
+    """Yield ``(lineno, text)`` for every line, 1-based, without its line end.
+
+    ``stats`` is filled as lines are read and complete when the iterator ends.
+    """
     st = stats if stats is not None else ReadStats()
     lineno = 0
-    offset = 0
-    readline = stream.readline
+    total = 0  # bytes read from the stream so far
+    carry = b""  # an unfinished line (at most max_line bytes), or a held-back CR
+    skipping = False  # inside an over-long line whose head was already yielded
     while True:
-        raw = readline(max_line)
-        if not raw:
+        data = stream.read(chunk)
+        eof = not data
+        block_start = total - len(carry)
+        total += len(data)
+        block = carry + data
+        hold_cr = False
+        if b"\r" in block:
+            if not eof and block.endswith(b"\r"):
+                hold_cr, block = True, block[:-1]  # may be the first half of a CRLF
+            lone = len(_LONE_CR.findall(block))
+            if lone:
+                st.cr_only_lines += lone
+                block = _LONE_CR.sub(b"\n", block)  # same length: offsets stay true
+        parts = block.split(b"\n")
+        last = parts.pop()
+        pos = 0
+        for part in parts:
+            start = block_start + pos
+            pos += len(part) + 1
+            if skipping:
+                skipping = False
+                continue
+            if part.endswith(b"\r"):
+                part = part[:-1]
+            cut = len(part) > max_line
+            if cut:
+                st.long_lines += 1
+                part = part[:max_line]
+            lineno += 1
+            yield lineno, _decode(part, start, st, cut)
+        start = block_start + pos
+        if eof:
+            if last and not skipping:
+                st.truncated_last_line = True
+                cut = len(last) > max_line
+                if cut:
+                    st.long_lines += 1
+                    last = last[:max_line]
+                lineno += 1
+                yield lineno, _decode(last, start, st, cut)
             break
-        size = len(raw)
-        if size == max_line and not raw.endswith(b"\n"):
+        if not skipping and len(last) > max_line:
             st.long_lines += 1
-            # swallow the rest of the over-long line in bounded pieces
-            while True:
-                more = readline(max_line)
-                size += len(more)
-                if not more or more.endswith(b"\n"):
-                    break
-        elif not raw.endswith(b"\n"):
-            st.truncated_last_line = True
-        lineno += 1
-        if b"\x00" in raw:
-            st.nul_lines += 1
-            raw = raw.replace(b"\x00", b"")
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if st.invalid_utf8_offset is None:
-                st.invalid_utf8_offset = offset + exc.start
-            text = raw.decode("utf-8", errors="replace")
-        offset += size
-        yield lineno, text.rstrip("\r\n")
-    st.bytes = offset
+            lineno += 1
+            yield lineno, _decode(last[:max_line], start, st, True)
+            skipping = True
+        carry = b"" if skipping else last
+        if hold_cr:
+            carry += b"\r"
+    st.bytes = total
     st.lines = lineno

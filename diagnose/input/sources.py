@@ -1,32 +1,37 @@
 """Find the log streams behind the paths a user names.
 
-A path can be a file, a folder, ``-`` (stdin), a compressed file, or an
-archive (tar, zip, a ``collect`` bundle).  Each stream becomes a ``Source``
-that can be opened (again) lazily, so ``batch`` never holds more than one in
-memory and nothing is ever extracted to disk.  Inputs are only ever opened
-for reading.
+A path can be a file, a folder, ``-`` (stdin), a FIFO (``<(journalctl …)``),
+a compressed file, or an archive (tar, zip, a ``collect`` bundle).  Each
+stream becomes a ``Source`` that can be opened (again) lazily, so ``batch``
+never holds more than one in memory and nothing is ever extracted to disk.
+Inputs are only ever opened for reading.
+
+Folders are walked lazily with ``os.scandir`` (one ``stat`` per file at most,
+none for what is skipped), so a folder of 100,000 files starts yielding at
+once.  stdin and FIFOs can be read only once, so they are spooled to an
+anonymous temporary file (unlinked at creation: nothing is left behind, even
+after a crash) with a size cap.
 """
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
-import lzma
 import os
+import stat
 import sys
-import tarfile
-import zipfile
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from ..errors import InputError
+from .archives import MAX_MEMBERS, safe_member_name, tar_sources, zip_sources
+from .streams import (DATA_ERRORS, MAX_DECOMPRESSED, MAX_RATIO, MAX_SPOOL, PReadFile, archive_kind,
+                      compression_of, decompressing)
 
-#: decompressed bytes allowed per stream, and the ratio a stream may expand by
-MAX_DECOMPRESSED = 8 * 1024**3
-MAX_RATIO = 200
-MAX_MEMBERS = 100_000
+__all__ = ["Source", "iter_sources", "safe_member_name", "MAX_DECOMPRESSED", "MAX_RATIO", "MAX_MEMBERS",
+           "NOT_LOGS", "decompressing"]
+
 #: files a folder walk passes over: provenance, configuration and key material, not logs
 NOT_LOGS = frozenset({".toml", ".md", ".conf", ".secrets", ".pem", ".crt", ".cer", ".der", ".key", ".p12",
                       ".pfx", ".mobileconfig", ".plist", ".py", ".sh"})
@@ -46,205 +51,130 @@ class Source:
         return self.opener()
 
 
-class LimitedReader(io.RawIOBase):
-    """Stop a decompressor from expanding beyond a budget (decompression bombs)."""
-
-    def __init__(self, inner: BinaryIO, name: str, limit: int) -> None:
-        self._inner, self._name, self._left = inner, name, limit
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf: bytearray) -> int:  # type: ignore[override]
-        data = self._inner.read(min(len(buf), self._left + 1))
-        if len(data) > self._left:
-            raise InputError(self._name, "decompressed size exceeds the safety limit",
-                             "likely a decompression bomb; extract it yourself if it is genuine")
-        self._left -= len(data)
-        buf[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        self._inner.close()
-        super().close()
-
-
-_MAGIC = ((b"\x1f\x8b", lambda f: gzip.GzipFile(fileobj=f)), (b"BZh", bz2.BZ2File),
-          (b"\xfd7zXZ\x00", lzma.LZMAFile))
-
-
-def compression_of(head: bytes) -> Callable[..., BinaryIO] | None:
-    for magic, cls in _MAGIC:
-        if head.startswith(magic):
-            return cls
-    return None
-
-
-def decompressing(opener: Callable[[], BinaryIO], name: str, compressed_size: int | None) -> BinaryIO:
-    """Open through gzip/bz2/xz when the magic says so, with a bomb limit."""
-    raw = opener()
-    head = raw.read(6)
-    raw.seek(0) if raw.seekable() else None
-    cls = compression_of(head)
-    if cls is None:
-        if not raw.seekable():
-            return io.BufferedReader(_Prepend(head, raw))  # type: ignore[arg-type]
-        return raw
-    stream = cls(raw if raw.seekable() else _Prepend(head, raw))
-    limit = MAX_DECOMPRESSED
-    if compressed_size:
-        limit = min(limit, max(compressed_size * MAX_RATIO, 64 * 1024**2))
-    return io.BufferedReader(LimitedReader(stream, name, limit), buffer_size=256 * 1024)
-
-
-class _Prepend(io.RawIOBase):
-    """Put back bytes already read from a non-seekable stream."""
-
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self._head, self._rest = head, rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf: bytearray) -> int:  # type: ignore[override]
-        if self._head:
-            n = min(len(buf), len(self._head))
-            buf[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._rest.read(len(buf))
-        buf[: len(data)] = data
-        return len(data)
-
-
-def _file_opener(path: Path) -> Callable[[], BinaryIO]:
-    return lambda: open(path, "rb")
-
-
-def _is_tar(path: Path) -> bool:
-    try:
-        return tarfile.is_tarfile(path)
-    except (OSError, tarfile.TarError, EOFError, lzma.LZMAError, zlib_error()):
-        return False
-
-
-def zlib_error() -> type[Exception]:
-    import zlib
-    return zlib.error
-
-
-def safe_member_name(name: str) -> str | None:
-    """Return a cleaned member name, or None when it is absolute or climbs out (``..``)."""
-    clean = name.replace("\\", "/")
-    if clean.startswith("/") or (len(clean) > 1 and clean[1] == ":"):
-        return None
-    parts = [p for p in clean.split("/") if p not in ("", ".")]
-    if any(p == ".." for p in parts) or not parts:
-        return None
-    return "/".join(parts)
-
-
 def iter_sources(paths: list[str], warnings: list[str] | None = None) -> Iterator[Source]:
     """Expand user-named paths into sources, in a stable order."""
     warn = warnings if warnings is not None else []
     for p in paths:
         if p == "-":
-            data = sys.stdin.buffer.read()
-            yield Source("<stdin>", lambda data=data: decompressing(lambda: io.BytesIO(data), "<stdin>", len(data)),
-                         size=len(data))
+            yield from _spooled_sources("<stdin>", sys.stdin.buffer, warn)
             continue
         path = Path(p)
-        if not path.exists():
-            raise InputError(p, "no such file or folder")
-        if path.is_dir():
-            yield from _walk(path, warn)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            raise InputError(p, "no such file or folder", "check the path") from None
+        except OSError as exc:
+            raise InputError(p, f"cannot read ({exc.strerror})", "check the permissions") from None
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk(p, warn)
+        elif stat.S_ISREG(st.st_mode):
+            yield from _file_sources(p, st, warn)
+        elif stat.S_ISFIFO(st.st_mode):
+            with _open_or_fail(p) as f:
+                yield from _spooled_sources(p, f, warn)
         else:
-            yield from _file_sources(path, warn)
+            raise InputError(p, "not a regular file (a device or socket)",
+                             "copy the log into a file, or pipe it to `ikedoctor diagnose -`")
 
 
-def _walk(folder: Path, warn: list[str]) -> Iterator[Source]:
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs.sort()
-        for f in sorted(files):
-            fp = Path(root) / f
-            if f.startswith(".") or fp.is_symlink() or not fp.is_file() or fp.suffix.lower() in NOT_LOGS:
-                continue
-            yield from _file_sources(fp, warn)
-
-
-def _file_sources(path: Path, warn: list[str]) -> Iterator[Source]:
+def _open_or_fail(p: str) -> BinaryIO:
     try:
-        st = path.stat()
+        return open(p, "rb")
     except OSError as exc:
-        raise InputError(str(path), f"cannot read ({exc.strerror})") from exc
-    if zipfile.is_zipfile(path):
-        yield from _zip_sources(path, warn)
-    elif _is_tar(path):
-        yield from _tar_sources(path, warn)
+        raise InputError(p, f"cannot read ({exc.strerror})", "check the permissions") from None
+
+
+def _walk(folder: str, warn: list[str]) -> Iterator[Source]:
+    """Depth-first, names sorted, symlinks and hidden files never followed."""
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        warn.append(f"{folder}: cannot list ({exc.strerror}); skipped")
+        return
+    for e in entries:
+        if e.name.startswith("."):
+            continue
+        if e.is_symlink():
+            warn.append(f"{e.path}: skipped (symbolic links inside folders are not followed)")
+            continue
+        if e.is_dir(follow_symlinks=False):
+            yield from _walk(e.path, warn)
+            continue
+        if not e.is_file(follow_symlinks=False) or os.path.splitext(e.name)[1].lower() in NOT_LOGS:
+            continue
+        try:
+            st = e.stat(follow_symlinks=False)
+        except OSError as exc:
+            warn.append(f"{e.path}: cannot read ({exc.strerror}); skipped")
+            continue
+        yield from _file_sources(e.path, st, warn)
+
+
+def _file_sources(path: str, st: os.stat_result, warn: list[str]) -> Iterator[Source]:
+    def opener() -> BinaryIO:
+        try:
+            return open(path, "rb")
+        except OSError as exc:
+            raise InputError(path, f"cannot read ({exc.strerror})", "check the permissions") from None
+
+    try:
+        kind = _container_kind(opener, path)
+    except InputError as exc:
+        warn.append(str(exc))
+        return
+    yield from _sources_of(path, opener, st.st_size, kind, warn, mtime=st.st_mtime)
+
+
+def _sources_of(name: str, opener: Callable[[], BinaryIO], size: int, kind: str | None, warn: list[str],
+                mtime: float | None = None) -> Iterator[Source]:
+    if kind == "zip":
+        yield from zip_sources(name, opener, size, warn, Source)  # type: ignore[misc]
+    elif kind == "tar":
+        yield from tar_sources(name, opener, size, warn, Source)  # type: ignore[misc]
     else:
-        yield Source(str(path), lambda: decompressing(_file_opener(path), str(path), st.st_size),
-                     size=st.st_size, mtime=st.st_mtime)
+        yield Source(name, lambda: decompressing(opener, name, size, nested=False), size=size, mtime=mtime)
 
 
-def _tar_sources(path: Path, warn: list[str]) -> Iterator[Source]:
-    from .bundle import manifest_hints
+def _container_kind(opener: Callable[[], BinaryIO], name: str) -> str | None:
+    """``"zip"``, ``"tar"`` (possibly compressed) or None, from the first bytes only."""
+    with opener() as f:
+        head = f.read(512)
+    kind = archive_kind(head)
+    comp = compression_of(head)
+    if kind or comp is None:
+        return kind
     try:
-        with tarfile.open(path, "r:*") as tar:
-            members = []
-            for i, m in enumerate(tar):
-                if i >= MAX_MEMBERS:
-                    warn.append(f"{path}: more than {MAX_MEMBERS} members, the rest were skipped")
-                    break
-                members.append(m)
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise InputError(str(path), f"damaged archive ({exc})") from exc
-    names = {m.name: m for m in members}
-    hints = manifest_hints(path, names)
-    for m in members:
-        clean = safe_member_name(m.name)
-        if not m.isfile():
-            if not m.isdir():
-                warn.append(f"{path}!{m.name}: skipped (links and devices are never followed)")
-            continue
-        if clean is None:
-            warn.append(f"{path}!{m.name}: skipped (absolute path or '..' in the member name)")
-            continue
-        if clean.endswith("manifest.json"):
-            continue
-        name = f"{path}!{clean}"
-
-        def opener(member=m) -> BinaryIO:
-            tar = tarfile.open(path, "r:*")
-            f = tar.extractfile(member)
-            assert f is not None
-            return f  # type: ignore[return-value]
-
-        yield Source(name, lambda o=opener, n=name, s=m.size: decompressing(o, n, s), size=m.size,
-                     mtime=float(m.mtime), hints=dict(hints.get(clean, hints.get("*", {}))))
+        with opener() as raw, comp[1](raw) as d:
+            return archive_kind(d.read(512))
+    except DATA_ERRORS:
+        return None  # corrupt compressed data: reported when the source is read
 
 
-def _zip_sources(path: Path, warn: list[str]) -> Iterator[Source]:
-    try:
-        zf = zipfile.ZipFile(path)
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(str(path), f"damaged zip archive ({exc})") from exc
-    for info in infos[:MAX_MEMBERS]:
-        if info.is_dir():
-            continue
-        clean = safe_member_name(info.filename)
-        if clean is None:
-            warn.append(f"{path}!{info.filename}: skipped (absolute path or '..' in the member name)")
-            continue
-        if info.compress_size and info.file_size / max(info.compress_size, 1) > MAX_RATIO * 5:
-            warn.append(f"{path}!{clean}: skipped (compression ratio suggests a decompression bomb)")
-            continue
-        name = f"{path}!{clean}"
+def _spooled_sources(name: str, stream: BinaryIO, warn: list[str]) -> Iterator[Source]:
+    """Copy a read-once stream to an anonymous temporary file, then treat it like a file."""
+    spool = tempfile.TemporaryFile(prefix="ikedoctor-")
+    size = 0
+    while True:
+        try:
+            data = stream.read(1024 * 1024)
+        except OSError as exc:
+            spool.close()
+            raise InputError(name, f"read failed ({exc.strerror})") from None
+        if not data:
+            break
+        size += len(data)
+        if size > MAX_SPOOL:
+            spool.close()
+            raise InputError(name, f"more than {MAX_SPOOL // 1024**2} MiB on a pipe",
+                             "save it to a file and name the file")
+        spool.write(data)
+    spool.flush()
+    fd = spool.fileno()
 
-        def opener(i=info) -> BinaryIO:
-            z = zipfile.ZipFile(path)
-            return io.BufferedReader(LimitedReader(z.open(i), f"{path}!{i.filename}",
-                                                   min(MAX_DECOMPRESSED, max(i.file_size, 1))))  # type: ignore[arg-type]
+    def opener(spool=spool, fd=fd, size=size) -> BinaryIO:  # spool kept alive by the closure
+        return io.BufferedReader(PReadFile(fd, size))  # type: ignore[return-value]
 
-        yield Source(name, lambda o=opener, n=name, s=info.compress_size: decompressing(o, n, s),
-                     size=info.file_size)
+    kind = _container_kind(opener, name)
+    yield from _sources_of(name, opener, size, kind, warn)
+

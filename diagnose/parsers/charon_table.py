@@ -41,6 +41,54 @@ class MessageRule:
     rx: Any
     attrs: dict[str, Any]
     first_word: str | None  # literal first word used to index the rule
+    #: literal fragments every matching message contains: checked with ``in`` before the regex,
+    #: which rejects almost every non-matching line at C speed (the regex runs only on likely hits)
+    literals: tuple[str, ...] = ()
+    #: ``attrs`` with ``$n`` references pre-split, so building an event does not re-parse them
+    plan: tuple[tuple[str, Any], ...] = ()
+
+
+def literals_of(fmt: str) -> tuple[str, ...]:
+    """The fixed text between conversions, longest first (only pieces of 3+ characters)."""
+    pieces = [p.replace("%%", "%") for p in _SPEC_RX.split(fmt.strip().replace("%%", "\x00"))]
+    pieces = [p.replace("\x00", "%") for p in pieces]
+    return tuple(sorted({p for p in pieces if len(p) >= 3}, key=len, reverse=True))
+
+
+def compile_value(value: Any) -> Any:
+    """Pre-split a ``$n`` attribute value; ``resolve_plan`` gives what ``resolve`` would."""
+    if not isinstance(value, str) or "$" not in value:
+        return ("lit", value)
+    tokens = []
+    for token in value.split(" "):
+        if token.startswith("$") and token[1:].lstrip("-").isdigit():
+            tokens.append((True, int(token[1:])))
+        else:
+            tokens.append((False, token))
+    return ("ref", tuple(tokens))
+
+
+def resolve_plan(compiled: Any, m: Any) -> Any:
+    kind, data = compiled
+    if kind == "lit":
+        return data
+    parts = []
+    groups = None
+    for is_ref, v in data:
+        if not is_ref:
+            parts.append(v)
+        elif v == 0:
+            parts.append(m.group(0))
+        else:
+            if groups is None:
+                groups = m.groups()
+            if -len(groups) <= v <= len(groups):
+                parts.append(groups[v - 1] if v > 0 else groups[v])
+            else:
+                parts.append(None)
+    if len(parts) == 1:
+        return parts[0]
+    return " ".join(p for p in parts if p)
 
 
 def compile_format(fmt: str) -> tuple[Any, str | None]:
@@ -73,7 +121,8 @@ def _load_rules() -> list[MessageRule]:
             fmts.insert(0, entry["format"])
         for fmt in fmts:
             rx, first = compile_format(fmt)
-            rules.append(MessageRule(kind, fmt, rx, attrs, first))
+            plan = tuple((k, compile_value(v)) for k, v in attrs.items())
+            rules.append(MessageRule(kind, fmt, rx, attrs, first, literals_of(fmt), plan))
     return rules
 
 
@@ -84,12 +133,11 @@ class Table:
 
     def match(self, msg: str) -> tuple[MessageRule, Any] | None:
         word = msg.split(" ", 1)[0]
-        for rule in self.by_word.get(word, ()):
-            m = rule.rx.match(msg, timeout=MATCH_TIMEOUT)
-            if m:
-                return rule, m
-        for rule in self.floating:
-            m = rule.rx.match(msg, timeout=MATCH_TIMEOUT)
+        for rule in (*self.by_word.get(word, ()), *self.floating):
+            try:
+                m = rule.rx.match(msg, timeout=MATCH_TIMEOUT)
+            except TimeoutError:  # a pathological line: this rule cannot place it, try the next
+                continue
             if m:
                 return rule, m
         return None
