@@ -38,6 +38,8 @@ TOLERANCE_S = 2.0
 VOTE_BUDGET = 2_000_000
 #: a pair needs at least this score (a matched IKE message is worth 2-3)
 MIN_SCORE = 5.0
+#: share of a secondary server session's observations the client must explain
+SECONDARY_SHARE = 0.6
 #: extra cost, in seconds, of matching two messages whose payload lists differ
 PAYLOAD_MISMATCH_COST = 1.5
 
@@ -259,12 +261,17 @@ def match(cobs: list[Obs], sobs: list[Obs], offset: float | None) -> list[Match]
     return out
 
 
-def _score(matches: list[Match]) -> float:
+def _score(matches: list[Match], offset: float | None) -> float:
+    """Matched observations, each worth less the further it strays from the offset."""
     total = 0.0
     for m in matches:
-        total += m.client.weight
+        w = m.client.weight
         if m.client.payloads is not None and m.client.payloads == m.server.payloads:
-            total += 1.0
+            w += 1.0
+        d = m.delta
+        if offset is not None and d is not None:
+            w *= 1.0 - 0.5 * min(1.0, abs(d - offset) / TOLERANCE_S)
+        total += w
     return total
 
 
@@ -317,8 +324,8 @@ def vote_offset(clients: list[tuple[Session, list[Obs], Facts]],
             bins[b] = bins.get(b, 0.0) + w * co.weight
     if not bins:
         return None
-    window = int(TOLERANCE_S)
-    best = max(bins, key=lambda b: (sum(bins.get(b + k, 0.0) for k in range(-window, window + 1)), -abs(b)))
+    # a bin plus half its neighbours: a true offset near x.5 s splits its votes over two bins
+    best = max(bins, key=lambda b: (bins[b] + 0.5 * (bins.get(b - 1, 0.0) + bins.get(b + 1, 0.0)), -abs(b)))
     return float(best)
 
 
@@ -350,7 +357,7 @@ def correlate(sessions: list[Session]) -> Pairing:
                     static = static_score(cf, sf)
                     if not ms and static < 10:
                         continue
-                    score = _score(ms) + static
+                    score = _score(ms, offset) + static
                     if score >= MIN_SCORE and (any(m.client.key[0] == "msg" for m in ms) or static >= 10):
                         candidates.append(Pair(c, s, score, matches=ms))
     candidates.sort(key=lambda p: (-p.score, p.client.id, p.server.id))
@@ -370,11 +377,14 @@ def _attach_secondaries(result: Pairing, candidates: list[Pair], taken_s: set[st
                         prepared: list[tuple[Session, list[Obs], Facts]]) -> None:
     """Left-over server sessions that answered observations the primary partner did not."""
     obs_of = {s.id: obs for s, obs, _ in prepared}
+    facts_of = {s.id: f for s, _, f in prepared}
     primary = {p.client.id: p for p in result.pairs}
     for p in candidates:
         if p.server.id in taken_s or p.client.id not in primary:
             continue
         prim = primary[p.client.id]
+        if not facts_of[p.server.id].other & facts_of[prim.server.id].other:
+            continue  # one attempt reaches the gateway from one address (one NAT mapping)
         server_obs = obs_of[prim.server.id] + [o for q in result.pairs
                                                 if not q.primary and q.client.id == p.client.id
                                                 for o in obs_of[q.server.id]]
@@ -382,7 +392,9 @@ def _attach_secondaries(result: Pairing, candidates: list[Pair], taken_s: set[st
         explained = {id(m.client) for m in match(obs_of[p.client.id], server_obs, offset)}
         rest = [o for o in obs_of[p.client.id] if id(o) not in explained]
         extra = match(rest, obs_of[p.server.id], offset)
-        if sum(1 for m in extra if m.client.key[0] == "msg") >= 1 and len(extra) >= 2:
+        # the secondary's own traffic must be this client's: most of it matched, a message included
+        own = len(obs_of[p.server.id])
+        if sum(1 for m in extra if m.client.key[0] == "msg") >= 1 and len(extra) >= max(2, SECONDARY_SHARE * own):
             taken_s.add(p.server.id)
             result.pairs.append(Pair(p.client, p.server, p.score, primary=False, matches=extra))
     # the group matching: every observation of the client against all its partners at once
