@@ -91,13 +91,19 @@ def event_matches(ev: Event, cond: Condition) -> bool:
     return True
 
 
-def _group_hits(group: Group, events: list[Event]) -> tuple[bool, list[tuple[Condition, list[Event]]]]:
-    """Whether the group is met, and the events behind it (per condition)."""
+def _group_hits(group: Group, events: list[Event],
+                by_kind: dict[str, list[Event]] | None = None) -> tuple[bool, list[tuple[Condition, list[Event]]]]:
+    """Whether the group is met, and the events behind it (per condition).
+
+    ``by_kind`` (the unit's events grouped by kind, in order) lets a condition look only at
+    events of its own kind; the result is the same as scanning ``events``.
+    """
     hits: list[tuple[Condition, list[Event]]] = []
     met = False
     sides: set[str] = set()
     for cond in group.any:
-        found = [e for e in events if event_matches(e, cond)]
+        pool = events if by_kind is None else by_kind.get(cond.event, ())
+        found = [e for e in pool if event_matches(e, cond)]
         if cond.absent:
             if not found:
                 met = True
@@ -111,27 +117,45 @@ def _group_hits(group: Group, events: list[Event]) -> tuple[bool, list[tuple[Con
     return met, hits
 
 
-def evaluate(pattern: Pattern, events: list[Event], unit: str) -> Match | None:
+def index_unit(events: list[Event]) -> tuple[dict[str, list[Event]], set[str]]:
+    """A unit's events by kind (each list in the unit's order) and the sides present."""
+    by_kind: dict[str, list[Event]] = {}
+    sides: set[str] = set()
+    for e in events:
+        lst = by_kind.get(e.kind)
+        if lst is None:
+            by_kind[e.kind] = [e]
+            sides.add(e.side.value)
+        else:
+            lst.append(e)
+            if e.side.value not in sides:
+                sides.add(e.side.value)
+    return by_kind, sides
+
+
+def evaluate(pattern: Pattern, events: list[Event], unit: str,
+             index: tuple[dict[str, list[Event]], set[str]] | None = None) -> Match | None:
+    """Score one pattern over one unit; ``index`` (from ``index_unit``) only makes it faster."""
     if not events:
         return None
-    sides_present = {e.side.value for e in events}
+    by_kind, sides_present = index if index is not None else (None, {e.side.value for e in events})
     if not sides_present & set(pattern.sides) and "unknown" not in sides_present:
         return None
     m = Match(pattern=pattern, confidence=pattern.base_confidence, unit=unit)
     for group in pattern.required:
-        met, hits = _group_hits(group, events)
+        met, hits = _group_hits(group, events, by_kind)
         if not met:
             return None
         _collect(m, "required", group, hits)
     for group in pattern.contradicting:
-        met, hits = _group_hits(group, events)
+        met, hits = _group_hits(group, events, by_kind)
         if met:
             if group.veto:
                 return None
             m.confidence -= group.weight
             _collect(m, "contradicting", group, hits)
     for group in pattern.supporting:
-        met, hits = _group_hits(group, events)
+        met, hits = _group_hits(group, events, by_kind)
         if met:
             m.confidence += group.weight
             _collect(m, "supporting", group, hits)
@@ -234,9 +258,13 @@ def render(text: str, values: dict[str, Any]) -> str:
 def match_all(patterns: list[Pattern], sessions: list[Session]) -> list[Match]:
     """Every pattern over every unit; suppression inside a session; merge across sessions."""
     per_unit: dict[str, list[Match]] = {}
+    # each scope's units are built and indexed once, not once per pattern
+    cache: dict[str, list[tuple[str, list[Event], tuple[dict[str, list[Event]], set[str]]]]] = {}
     for pt in patterns:
-        for unit, events in units(sessions, pt.scope):
-            m = evaluate(pt, events, unit)
+        if pt.scope not in cache:
+            cache[pt.scope] = [(u, evs, index_unit(evs)) for u, evs in units(sessions, pt.scope)]
+        for unit, events, index in cache[pt.scope]:
+            m = evaluate(pt, events, unit, index)
             if m is not None:
                 per_unit.setdefault(unit, []).append(m)
     # suppression is judged per session; patterns of wider scope suppress in every session they cover

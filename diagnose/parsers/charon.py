@@ -27,7 +27,7 @@ import regex
 from ..events import Event, Side
 from ..timeparse import Clock
 from .base import ParseContext
-from .charon_table import MATCH_TIMEOUT, expand_summary, resolve, table
+from .charon_table import MATCH_TIMEOUT, expand_summary, resolve_plan, table
 
 # NN[GRP] or NN[GRP2], then optionally <name|N> / <N>
 _BODY = regex.compile(
@@ -178,8 +178,8 @@ class CharonParser:
                thread_ctx: dict[str, dict[str, Any]]) -> Event | None:
         attrs: dict[str, Any] = {}
         envelope: dict[str, Any] = {}
-        for key, value in rule.attrs.items():
-            v = resolve(value, m)
+        for key, value in rule.plan:
+            v = resolve_plan(value, m)
             if key.startswith("_"):
                 envelope[key] = v
             elif v is not None:

@@ -134,6 +134,13 @@ class Table:
     def match(self, msg: str) -> tuple[MessageRule, Any] | None:
         word = msg.split(" ", 1)[0]
         for rule in (*self.by_word.get(word, ()), *self.floating):
+            for lit in rule.literals:  # cheap literal gate: most lines miss most rules
+                if lit not in msg:
+                    break
+            else:
+                lit = None
+            if lit is not None:
+                continue
             try:
                 m = rule.rx.match(msg, timeout=MATCH_TIMEOUT)
             except TimeoutError:  # a pathological line: this rule cannot place it, try the next
