@@ -48,5 +48,7 @@ def _register() -> None:
 
 
 def main() -> None:
+    from .common import run_app
+
     _register()
-    app()
+    run_app(app)

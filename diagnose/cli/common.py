@@ -31,7 +31,50 @@ class OutputFormat(str, Enum):
 
 
 def err(msg: str) -> None:
-    sys.stderr.write("ikedoctor: " + printable(msg) + "\n")
+    """One line on stderr, whatever the message holds (file names can contain newlines and escapes)."""
+    sys.stderr.write("ikedoctor: " + printable(msg, one_line=True) + "\n")
+    sys.stderr.flush()
+
+
+def _click_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
+    """(usage errors, other click errors) of whichever click typer runs on (it may vendor its own)."""
+    import importlib
+
+    usage: list[type] = []
+    other: list[type] = []
+    for mod in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            m = importlib.import_module(mod)
+        except ImportError:
+            continue
+        usage += [getattr(m, "UsageError")] if hasattr(m, "UsageError") else []
+        other += [getattr(m, n) for n in ("ClickException", "Abort") if hasattr(m, n)]
+    return tuple(usage), tuple(other)
+
+
+def run_app(app: typer.Typer) -> None:
+    """Run the CLI with usage errors as one line and exit 2 (click prints three lines by default)."""
+    usage, other = _click_errors()
+    try:
+        rc = app(standalone_mode=False)
+    except usage as exc:  # type: ignore[misc]
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `ikedoctor`: the help text is the answer
+            sys.stderr.write(exc.format_message() + "\n")  # type: ignore[attr-defined]
+            sys.exit(EXIT_INPUT)
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx is not None else "ikedoctor"
+        err(f"{where}: {exc.format_message()} (see `{where} --help`)")  # type: ignore[attr-defined]
+        sys.exit(EXIT_INPUT)
+    except other as exc:  # type: ignore[misc]
+        if hasattr(exc, "format_message"):
+            err(exc.format_message())
+            sys.exit(getattr(exc, "exit_code", EXIT_INPUT))
+        err("interrupted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err("interrupted")
+        sys.exit(130)
+    sys.exit(rc if isinstance(rc, int) else EXIT_OK)
 
 
 @contextmanager
@@ -51,10 +94,15 @@ def user_errors(debug: bool = False) -> Iterator[None]:
         if debug:
             traceback.print_exc()
         else:
-            fd, path = tempfile.mkstemp(prefix="ikedoctor-traceback-", suffix=".txt")
-            with os.fdopen(fd, "w") as f:
-                traceback.print_exc(file=f)
-            err(f"internal error; the traceback is in {path} (rerun with --debug to print it)")
+            kind = type(sys.exc_info()[1]).__name__
+            try:
+                fd, path = tempfile.mkstemp(prefix="ikedoctor-traceback-", suffix=".txt")
+                with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as f:
+                    traceback.print_exc(file=f)
+                where = f"the traceback is in {path}"
+            except OSError:
+                where = "the traceback could not be written"
+            err(f"internal error ({kind}); {where}; please report it (rerun with --debug to print it)")
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
@@ -77,6 +125,10 @@ def parse_tz(value: str | None) -> tzinfo | None:
 
 
 def emit(report: Report, fmt: OutputFormat, output: str | None, verbose: bool = False) -> None:
+    """Render and write a report.  Secrets (key dumps, passwords, PSKs) are masked in every mode."""
+    from ..redact import scrub_report
+
+    report = scrub_report(report)
     if fmt is OutputFormat.json:
         text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
     elif fmt is OutputFormat.markdown:
@@ -89,10 +141,15 @@ def emit(report: Report, fmt: OutputFormat, output: str | None, verbose: bool = 
         else:
             render_terminal(report, Console(highlight=False, soft_wrap=False), verbose)
             return
+    # lone surrogates (from JSON escapes in a log) cannot be encoded strictly; backslashreplace
+    # writes them as \udXXX, which inside a JSON string is the exact JSON escape again
+    data = text.encode("utf-8", "backslashreplace")
     if output:
-        write_atomic(output, text)
+        write_atomic(output, data)
     else:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
 
 
 def exit_for(report: Report) -> int:

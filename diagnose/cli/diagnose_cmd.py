@@ -11,6 +11,7 @@ from pathlib import Path
 from ..api import Options, diagnose_paths
 from ..confirm import ConfigInputs
 from ..events import Side
+from ..redact import Redactor, redact_report
 from . import EXIT_CODES_HELP, app
 from .common import OutputFormat, emit, exit_for, parse_tz, user_errors
 
@@ -31,6 +32,11 @@ def diagnose(
     clients: Optional[str] = typer.Option(None, "--clients", help="Client OS versions, e.g. ios-16,macos-13."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show all evidence lines."),
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
+    redact: bool = typer.Option(False, "--redact", help="Replace user names, identities, certificate subjects, "
+                                "host names and public addresses by consistent pseudonyms (secrets are "
+                                "removed in every mode)."),
+    redact_key: Optional[str] = typer.Option(None, "--redact-key", help="Passphrase for --redact: the same "
+                                             "passphrase gives the same pseudonyms in another run."),
 ) -> None:
     with user_errors(debug):
         cfg = ConfigInputs(server=[Path(c) for c in config], certs=[Path(c) for c in cert],
@@ -38,6 +44,8 @@ def diagnose(
                            clients=[c.strip() for c in clients.split(",")] if clients else None)
         opts = Options(log_format=log_format, side=side, year=year, tz=parse_tz(tz), config=cfg)
         report = diagnose_paths(paths, opts)
+        if redact or redact_key:
+            report = redact_report(report, Redactor.from_passphrase(redact_key))
         emit(report, format, output, verbose)
         code = exit_for(report)
     raise typer.Exit(code)

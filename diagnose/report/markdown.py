@@ -1,39 +1,52 @@
-"""A Markdown report for pasting into a ticket."""
+"""A Markdown report for pasting into a ticket.
+
+Every text that can carry log content (paths, evidence, warnings, rendered
+root causes and fixes with captured identities) goes through ``safe_text``'s
+Markdown helpers, so a log line cannot inject links, HTML or terminal escapes
+into the ticket.
+"""
 
 from __future__ import annotations
 
+import regex
+
 from .model import Report
+from .safe_text import md_cell, md_code, md_fence, md_text
+
+_URL = regex.compile(r"^https?://[^\s<>`\x00-\x1f\x7f-\x9f]+$")
 
 
-def _code(text: str) -> str:
-    """Inline code that survives backticks inside the text."""
-    fence = "``" if "`" in text else "`"
-    return f"{fence}{text.replace(chr(10), ' ')}{fence}"
+def _link(ref: str) -> str:
+    """A plain URL as an autolink (clickable); anything else as escaped text."""
+    return f"<{ref}>" if _URL.match(ref) else md_text(ref)
 
 
 def render_markdown(report: Report) -> str:
-    out = [f"# ikedoctor report", "", f"**{report.verdict}**", ""]
+    out = ["# ikedoctor report", "", f"**{md_text(report.verdict)}**", ""]
     out += ["| input | format | side | lines | events | unparsed |", "|---|---|---|---|---|---|"]
     for i in report.inputs:
-        out.append(f"| {_code(i.path)} | {i.format} | {i.side} | {i.lines} | {i.events} | {i.unparsed} |")
+        out.append(f"| {md_code(i.path)} | {md_cell(i.format)} | {md_cell(i.side)} | {i.lines} | {i.events} "
+                   f"| {i.unparsed} |")
+    for i in report.inputs:
+        for e in i.errors:
+            out.append(f"\n> note: {md_code(i.path)}: {md_text(e)}")
     for w in report.warnings:
-        out.append(f"\n> warning: {w}")
+        out.append(f"\n> warning: {md_text(w)}")
     for rank, f in enumerate(report.findings, 1):
-        out += ["", f"## {rank}. {f.title} (`{f.id}`, confidence {f.confidence:.0%}, seen from {f.side})", ""]
+        out += ["", f"## {rank}. {md_text(f.title)} ({md_code(f.id)}, confidence {f.confidence:.0%}, "
+                    f"seen from {md_text(f.side)})", ""]
         if f.evidence_status == "unverified":
             out.append("_Pattern not yet verified on a real log._\n")
-        out += [f.root_cause, "", "**Evidence**", ""]
+        out += [md_text(f.root_cause), "", "**Evidence**", ""]
         for ev in f.evidence:
-            out.append(f"- {ev.role}: {_code(f'{ev.path}:{ev.line}')} {_code(ev.text.strip()[:300])}")
+            out.append(f"- {md_text(ev.role)}: {md_code(f'{ev.path}:{ev.line}')} {md_code(ev.text.strip()[:300])}")
         for note in f.notes:
-            out.append(f"- note: {note}")
-        out += ["", "**Fix**", "", f.fix, ""]
+            out.append(f"- note: {md_text(note)}")
+        out += ["", "**Fix**", "", md_text(f.fix), ""]
         for snip in f.fix_snippets:
             if snip.get("title"):
-                out.append(f"_{snip['title']}_\n")
-            text = snip["text"].rstrip()
-            fence = "````" if "```" in text else "```"
-            out += [f"{fence}{snip.get('lang', '')}", text, fence, ""]
+                out.append(f"_{md_text(snip['title'])}_\n")
+            out += [*md_fence(snip["text"], snip.get("lang", "")), ""]
         if f.references:
-            out.append("References: " + ", ".join(f.references))
+            out.append("References: " + ", ".join(_link(r) for r in f.references))
     return "\n".join(out) + "\n"
