@@ -401,8 +401,18 @@ def _attach_secondaries(result: Pairing, candidates: list[Pair], taken_s: set[st
     for cid, prim in primary.items():
         group = [q.server for q in result.pairs if q.client.id == cid]
         offset = result.input_offsets.get((prim.client.path, prim.server.path))
-        sobs = [o for s in group for o in obs_of[s.id]]
-        result.matches[cid] = match(obs_of[cid], sobs, offset)
+        result.matches[cid] = match(obs_of[cid], _reranked([o for s in group for o in obs_of[s.id]]), offset)
+
+
+def _reranked(obs: list[Obs]) -> list[Obs]:
+    """Observations of several sessions of one log, ranked per key in log order (ties break by order)."""
+    out = sorted((Obs(o.key, o.t, o.event, 0, o.msg_type, o.payloads) for o in obs),
+                 key=lambda o: (o.event.path, o.event.line))
+    counts: dict[tuple, int] = {}
+    for o in out:
+        o.rank = counts.get(o.key, 0)
+        counts[o.key] = o.rank + 1
+    return out
 
 
 def pair_sessions(sessions: list[Session]) -> Pairing:
