@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta, timezone
 from functools import lru_cache
 from typing import Any
@@ -91,8 +91,10 @@ def run_case(spec: CaseSpec) -> CaseResult:
             raise _CaseError("no log files in this case")
         sources = case_sources(spec, warnings)
         report = diagnose_sources(sources, options_for(spec), warnings)
-        data = report.to_dict()
-        res.inputs, res.findings, res.verdict = data["inputs"], data["findings"], report.verdict
+        # as Report.to_dict() has them, without serialising every session (batch needs only counts)
+        res.inputs = [asdict(i) for i in report.inputs]
+        res.findings = [f.to_dict() for f in report.findings]
+        res.verdict = report.verdict
         res.warnings = list(report.warnings)
         res.sessions = len(report.sessions)
         by_id: dict[str, str] = {}

@@ -35,6 +35,9 @@ class Match:
     peers: set[str] = field(default_factory=set)
 
 
+_ENVELOPE = frozenset({"peer", "ike_name", "side"})
+
+
 def _value(ev: Event, attr: str) -> Any:
     if attr == "peer":
         return ev.peer
@@ -46,6 +49,8 @@ def _value(ev: Event, attr: str) -> Any:
 
 
 def _scalar_ok(actual: Any, spec: Any, cond: Condition) -> bool:
+    if type(spec) is str and not spec.startswith("re:"):  # the common case, decided without the ladder below
+        return actual is not None and str(actual) == spec
     if isinstance(spec, dict) and "not" in spec:
         return not _scalar_ok(actual, spec["not"], cond)
     if isinstance(spec, list):
@@ -77,10 +82,12 @@ def _token_in(token: str, payloads: list[str], cond: Condition) -> bool:
 def event_matches(ev: Event, cond: Condition) -> bool:
     if ev.kind != cond.event:
         return False
-    if cond.side and ev.side.value != cond.side:
+    if cond.side and ev.side != cond.side:  # Side is a str enum: compares equal to its value
         return False
+    attrs = ev.attrs
     for attr, spec in cond.where.items():
-        if not _scalar_ok(_value(ev, attr), spec, cond):
+        actual = attrs.get(attr) if attr not in _ENVELOPE else _value(ev, attr)
+        if not _scalar_ok(actual, spec, cond):
             return False
     if cond.has or cond.lacks:
         payloads = ev.attrs.get("payloads") or []

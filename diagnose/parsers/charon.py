@@ -19,6 +19,7 @@ the log shows: a charon that answers ``is initiating`` is the gateway.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any, Iterable, Iterator
 
@@ -33,6 +34,11 @@ from .charon_table import MATCH_TIMEOUT, expand_summary, resolve_plan, table
 _BODY = regex.compile(
     r"(?:^|(?<=\s))(?P<thread>\d{2,})\[(?P<group>[A-Z]{3})(?P<level>[0-4])?\] "
     r"(?:<(?:(?P<name>[^|>]*)\|)?(?P<id>\d+)> )?")
+# The same NN[GRP] body, anchored where it must start in the two commonest shapes: right after the
+# timestamp the previous line had (file log with time_format) or at the very start (no time).
+# Anchored at one position these cannot backtrack, so stdlib ``re`` serves; a miss falls back.
+_BODY_AFTER_TS = re.compile(r"\s+(\d{2,})\[([A-Z]{3})[0-4]?\] (?:<(?:([^|>]*)\|)?(\d+)> )?")
+_BODY_AT_START = re.compile(r"(\d{2,})\[([A-Z]{3})[0-4]?\] (?:<(?:([^|>]*)\|)?(\d+)> )?")
 # syslog header after the timestamp: host tag[pid]:
 _SYSLOG = regex.compile(r"^\s*(?P<host>\S+) (?P<tag>[A-Za-z0-9_.\-/]+?)(?:\[(?P<pid>\d+)\])?: ")
 # a syslog header whose timestamp the Clock did not know (RFC 5424 etc.)
@@ -113,6 +119,15 @@ class CharonParser:
         """Return (ts_text, time, thread, group, name, id, message) or None."""
         if line.startswith('{"'):
             return self._split_json(line, clock)
+        # fast paths: exactly what the search below finds for these shapes (see _BODY_AFTER_TS)
+        if last_ts is not None and line.startswith(last_text) and "[" not in last_text:  # type: ignore[arg-type]
+            f = _BODY_AFTER_TS.match(line, len(last_text))  # type: ignore[arg-type]
+            if f is not None and f.group(2) in _GROUPS:
+                return last_text, last_ts, f.group(1), f.group(2), f.group(3), f.group(4), line[f.end():]
+        elif line[:1].isdigit():
+            f = _BODY_AT_START.match(line)
+            if f is not None and f.group(2) in _GROUPS:
+                return None, None, f.group(1), f.group(2), f.group(3), f.group(4), line[f.end():]
         m = _BODY.search(line, timeout=MATCH_TIMEOUT)
         if m and m["group"] in _GROUPS:
             head = line[: m.start()]

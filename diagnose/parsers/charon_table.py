@@ -215,7 +215,19 @@ _SUMMARY = regex.compile(r"^(?P<ex>[A-Z_0-9]+) (?P<type>request|response) (?P<mi
 
 
 def expand_summary(summary: str) -> dict[str, Any]:
-    """``IKE_AUTH response 1 [ IDr CERT AUTH N(AUTH_LFT) ]`` -> exchange/type/mid/payloads/notifies."""
+    """``IKE_AUTH response 1 [ IDr CERT AUTH N(AUTH_LFT) ]`` -> exchange/type/mid/payloads/notifies.
+
+    The same few summaries repeat on thousands of lines, so the expansion is cached; each
+    call gets its own dict and lists (events never share mutable attributes).
+    """
+    d = _expand_cached(summary)
+    if "payloads" not in d:
+        return dict(d)
+    return {**d, "payloads": list(d["payloads"]), "notifies": list(d["notifies"])}
+
+
+@lru_cache(maxsize=8192)
+def _expand_cached(summary: str) -> dict[str, Any]:
     m = _SUMMARY.match(summary)
     if not m:
         return {"exchange": summary.split(" ", 1)[0]}
