@@ -70,7 +70,7 @@ class Clock:
             if m:
                 try:
                     return self._build(name, m), m.end()
-                except ValueError:
+                except (ValueError, KeyError, OverflowError):  # "Aar  8", day 99: not a time after all
                     return None, m.end()
         return None, 0
 
