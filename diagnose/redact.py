@@ -44,7 +44,7 @@ TIMEOUT = 0.5  # seconds per regex over one text; lines are at most 64 KiB
 MASK = "[secret removed]"
 
 #: ``   0: 1A 2B 3C ...  ..ascii..`` lines that follow ``… => N bytes @ 0x…`` in charon's raw logs
-_HEXDUMP = regex.compile(r"^(\s*\d+: )((?:[0-9A-Fa-f]{2} {1,2}){1,16}).*$")
+_HEXDUMP = regex.compile(r"((?:^|(?<=\s))\d+: )(?:[0-9A-Fa-f]{2} {1,2}){3,16}.*$")
 _SECRET_KV = regex.compile(
     r"(?i)(\b(?:[\w-]*secret|password|passwd|passphrase|pass|psk|pin|private[ _-]?key|xauthpassword"
     r"|authpassword|sharedsecret)\b[\"']?\s*(?:[:=](?!>)|\bis\b)\s*)(\"[^\"]*\"|'[^']*'|\S+)")
@@ -60,7 +60,7 @@ def scrub_text(text: str) -> str:
     if not text:
         return text
     try:
-        if _HEXDUMP.match(text, timeout=TIMEOUT):
+        if _HEXDUMP.search(text, timeout=TIMEOUT):
             return _HEXDUMP.sub(lambda m: m.group(1) + "[hex dump removed]", text, timeout=TIMEOUT)
         if _PEM_BODY.match(text.strip(), timeout=TIMEOUT):
             return MASK
@@ -92,8 +92,8 @@ def scrub_report(report: Report) -> Report:
 
 # --------------------------------------------------------------------------- pseudonyms (--redact)
 
-_IPV4 = regex.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]*\d)")
-_IPV6 = regex.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})"
+_IPV4 = regex.compile(r"(?<!\w)(?<!\w\.)(?:\d{1,3}\.){3}\d{1,3}(?!\.?\w)")
+_IPV6 = regex.compile(r"(?<![\w:])(?<!\w\.)(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})"
                       r"(?:%\w+)?(?![\w:])")
 #: 'value' in charon messages is an identity unless the words before say it is a config/pool/plugin name
 _QUOTED = regex.compile(r"(?<!(?:config|pool|plugin|file|section|CHILD_SA|child_sa|proposal|connection|"
