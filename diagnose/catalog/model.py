@@ -126,10 +126,38 @@ def _cond(path: str, key: str, raw: Any) -> Condition:
     return c
 
 
+_CLASS_REPS = {"d": "1", "w": "a", "s": " ", "D": "a", "W": "-", "S": "a"}
+
+
+def _probes(rx: Any) -> list[str]:
+    """Fixed probes plus runs of every literal character and class in the pattern, then a mismatch.
+
+    Catastrophic backtracking needs a long run the pattern can split many ways
+    and a failing end; runs of the pattern's own characters (and pairs of
+    them) provide exactly that for ``(x+x+)+y``, ``(.*,)*z``, ``(\\d+|\\d+\\.)+#``.
+    """
+    probes = ["a" * 5000 + "!", " " * 5000 + "x", "IKE:" + "A/" * 2000 + "!", "(" * 2000, "0" * 5000 + "z"]
+    src = rx.pattern
+    chars: list[str] = []
+    i = 0
+    while i < len(src):
+        c = src[i]
+        if c == "\\" and i + 1 < len(src):
+            chars.append(_CLASS_REPS.get(src[i + 1], src[i + 1]))
+            i += 2
+            continue
+        if c not in "()[]{}?*+|^$" and c.isprintable():
+            chars.append("a" if c == "." else c)
+        i += 1
+    uniq = list(dict.fromkeys(chars))[:16]
+    probes += [c * 3000 + "\x00" for c in uniq]
+    probes += [(a + b) * 1500 + "\x00" for a in uniq[:8] for b in uniq[:8] if a != b]
+    return probes
+
+
 def check_regex_safety(path: str, key: str, rx: Any) -> None:
     """Reject patterns that backtrack catastrophically on crafted input."""
-    probes = ("a" * 5000 + "!", " " * 5000 + "x", "IKE:" + "A/" * 2000 + "!", "(" * 2000, "0" * 5000 + "z")
-    for probe in probes:
+    for probe in _probes(rx):
         try:
             rx.search(probe, timeout=0.5)
         except TimeoutError as exc:
