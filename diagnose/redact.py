@@ -312,3 +312,100 @@ def _walk(obj: Any, r: Redactor, log: bool) -> Any:
 def redact_text(text: str, redactor: Redactor | None = None) -> str:
     """Redact a free text (a timeline line, a batch summary cell); secrets are always removed."""
     return (redactor or Redactor()).lines(text)
+
+
+# --------------------------------------------------------------------------- collect bundles
+
+def _is_text(data: bytes) -> bool:
+    return b"\x00" not in data[:8192]
+
+
+def _line_map(text: str, fn) -> str:
+    out = []
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        out.append(fn(body) + line[len(body):])
+    return "".join(out)
+
+
+def redact_bundle(path: "str | Path", redactor: Redactor | None = None) -> "Path":
+    """Rewrite a ``collect`` bundle in place (atomically): secrets always removed from every text
+    member; with a ``redactor`` also identities, host names (the host in member and file names too)
+    and public addresses pseudonymised, and binary members (certificates, binary plists) dropped
+    with a note in the manifest.  Returns the bundle's (possibly renamed) path."""
+    import io
+    import json
+    import tarfile
+    from pathlib import Path
+
+    from .report.output import write_atomic
+
+    src = Path(path)
+    with tarfile.open(src, "r:*") as tar:
+        members = [(m, tar.extractfile(m).read() if m.isfile() else b"") for m in tar]  # type: ignore[union-attr]
+    texts = {m.name: d.decode("utf-8", "surrogateescape") for m, d in members if m.isfile() and _is_text(d)}
+    manifest_name = next((n for n in texts if n.rsplit("/", 1)[-1] == "manifest.json"), None)
+    manifest: Any = None
+    if manifest_name:
+        try:
+            manifest = json.loads(texts.pop(manifest_name))
+        except ValueError:
+            manifest = None
+    if redactor is not None:
+        if isinstance(manifest, dict):
+            redactor.learn(str(manifest.get("host", "")))
+        for t in texts.values():
+            for line in t.splitlines():
+                redactor.learn_from_text(scrub_text(line))
+    fix = (lambda line: redactor.replace_known(scrub_text(line))) if redactor else scrub_text
+    rename = redactor.replace_known if redactor else (lambda n: n)
+    dropped: list[str] = []
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        new_sizes: dict[str, int] = {}
+        for m, data in members:
+            if m.name == manifest_name:
+                continue
+            info = tarfile.TarInfo(rename(m.name))
+            info.mtime, info.mode, info.type = m.mtime, m.mode, m.type
+            if m.isfile():
+                if m.name in texts:
+                    data = _line_map(texts[m.name], fix).encode("utf-8", "surrogateescape")
+                elif redactor is not None:
+                    dropped.append(m.name)
+                    continue
+                info.size = len(data)
+                new_sizes[m.name] = len(data)
+                tar.addfile(info, io.BytesIO(data))
+            elif m.isdir():
+                tar.addfile(info)
+        if manifest_name is not None and manifest is not None:
+            for entry in manifest.get("files", []) if isinstance(manifest, dict) else []:
+                if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                    full = next((n for n in new_sizes if n.endswith(entry["name"])), None)
+                    if full is not None:
+                        entry["bytes"] = new_sizes[full]
+                    if any(d.endswith(entry["name"]) for d in dropped):
+                        entry["dropped"] = "binary member removed by --redact"
+            if isinstance(manifest, dict):
+                manifest["redacted"] = "pseudonyms" if redactor else "secrets"
+            data = json.dumps(_walk_json(manifest, fix, rename if redactor else None), indent=2).encode()
+            info = tarfile.TarInfo(rename(manifest_name))
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    dest = src.with_name(rename(src.name))
+    write_atomic(dest, out.getvalue())
+    if dest != src:
+        src.unlink()
+    return dest
+
+
+def _walk_json(obj: Any, fix, rename) -> Any:
+    if isinstance(obj, str):
+        return fix(obj)
+    if isinstance(obj, dict):
+        return {k: (v if k in ("schema", "bytes", "status", "kind", "format", "side") else _walk_json(v, fix, rename))
+                for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_walk_json(v, fix, rename) for v in obj]
+    return obj

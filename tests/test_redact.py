@@ -126,3 +126,37 @@ def test_secrets_never_reach_a_report(tmp_path, fmt, redact):
     assert not any(s in out for s in SECRETS)
     if fmt == "json":
         assert json.loads(out)["inputs"][0]["unparsed"] >= 1
+
+
+def test_collect_bundle_secrets_always_removed_and_identities_with_redact(tmp_path, monkeypatch):
+    import os
+    import tarfile
+    from diagnose.collect import collect_server, iter_bundle_members
+    from diagnose.redact import redact_bundle
+
+    here = Path(__file__).parent / "collect"
+    monkeypatch.setenv("PATH", f"{here / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("STANDIN_CALLS", str(tmp_path / "calls.jsonl"))
+    log = tmp_path / "charon.log"
+    sample = next(s for s in SAMPLES if s.name == "lab-healthy-eap-mschapv2")
+    log.write_bytes(SECRET_LINES.encode() + (sample.folder / "server-charon.log").read_bytes())
+
+    def blob(bundle: Path) -> str:
+        with tarfile.open(bundle) as tar:
+            return "".join(tar.extractfile(m).read().decode("utf-8", "replace") for m in tar if m.isfile())
+
+    plain = redact_bundle(collect_server(tmp_path / "a", log_file=log, swanctl_dir=tmp_path / "none"))
+    assert not any(s in blob(plain) for s in SECRETS)
+    assert "alice" in blob(plain)  # without --redact only secrets go
+    assert [m.format for m in iter_bundle_members(plain)] == ["charon"]
+
+    red = redact_bundle(collect_server(tmp_path / "b", log_file=log, swanctl_dir=tmp_path / "none"),
+                        Redactor.from_passphrase("k"))
+    text = blob(red)
+    import socket
+    host = socket.gethostname()
+    for leak in SECRETS + ["alice", "vpn.example.com"] + ([host] if len(host) > 3 else []):
+        assert leak not in text and leak not in red.name, leak
+    rep = diagnose_paths([str(red)])
+    assert rep.inputs and rep.inputs[0].format == "charon"
+    assert [s.outcome for s in rep.sessions] == [s.outcome for s in diagnose_paths([str(plain)]).sessions]

@@ -28,8 +28,14 @@ def collect(
     log_file: Optional[Path] = typer.Option(None, "--log-file", help="--server: read charon's log from this file "
                                                                        "instead of the journal."),
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
+    redact: bool = typer.Option(False, "--redact", help="Also replace user names, identities, certificate "
+                                "subjects, host names and public addresses by pseudonyms (secrets are always "
+                                "removed)."),
+    redact_key: Optional[str] = typer.Option(None, "--redact-key", help="Passphrase for --redact: the same "
+                                             "passphrase gives the same pseudonyms in another run."),
 ) -> None:
     from ..collect import CollectError, NotAMacError, collect_client, collect_server
+    from ..redact import Redactor, redact_bundle
 
     try:
         if server:
@@ -38,6 +44,8 @@ def collect(
             if log_file is not None:
                 raise CollectError("--log-file is for --server (charon's log); the Mac side reads the unified log")
             path = collect_client(out, last=last, start=start, end=end)
+        # key dumps and passwords in collected logs are removed in every mode; --redact adds pseudonyms
+        path = redact_bundle(path, Redactor.from_passphrase(redact_key) if redact or redact_key else None)
     except NotAMacError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(EXIT_INPUT)
