@@ -8,8 +8,9 @@ prove it, drops findings another finding in the same session explains
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass, field
+
+import regex
 from typing import Any, Iterable
 
 from ..events import Event
@@ -172,6 +173,9 @@ def evaluate(pattern: Pattern, events: list[Event], unit: str,
         m.confidence += BOTH_SIDES_BONUS
     m.confidence = round(min(0.99, max(0.05, m.confidence)), 2)
     m.peers = {e.peer for e in events if e.peer}
+    # the gateway's connection name, so fix snippets can name it instead of a placeholder
+    m.captures.setdefault("connection", next((e.ike_name for e in events if e.side.value == "server" and e.ike_name
+                                              and e.ike_name != "(unnamed)"), "<your-connection>"))
     return m
 
 
@@ -235,31 +239,26 @@ def units(sessions: list[Session], scope: str) -> Iterable[tuple[str, list[Event
         yield "all", [e for s in sessions for e in s.events]
 
 
-class _Template(string.Formatter):
-    """``{name}`` from captures; ``{name|keywords}`` converts proposals; unknown names stay as written."""
+_FIELD = regex.compile(r"\{([a-z_][a-z0-9_]*)(?:\|([a-z]+))?\}")
 
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.values = values
 
-    def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
-        name, _, flt = field_name.partition("|")
-        value = self.values.get(name)
-        if value is None:
-            return "{" + field_name + "}", field_name
-        if flt == "keywords":
-            value = keywords_list(value)
-        elif flt == "nopfs":
-            value = without_ke(value)
-        elif isinstance(value, list):
-            value = ", ".join(map(str, value))
-        return value, field_name
+def _field_value(value: Any, flt: str | None) -> str:
+    if flt == "keywords":
+        return keywords_list(value)
+    if flt == "nopfs":
+        return without_ke(value)
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
 
 
 def render(text: str, values: dict[str, Any]) -> str:
-    try:
-        return _Template(values).format(text)
-    except (ValueError, IndexError, KeyError):
-        return text
+    """Fill ``{name}`` / ``{name|filter}`` from captures; every other brace (swanctl.conf
+    sections) and unknown names stay as written."""
+    def sub(m: Any) -> str:
+        value = values.get(m.group(1))
+        return m.group(0) if value is None else _field_value(value, m.group(2))
+    return _FIELD.sub(sub, text)
 
 
 def match_all(patterns: list[Pattern], sessions: list[Session]) -> list[Match]:

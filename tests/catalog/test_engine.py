@@ -77,3 +77,17 @@ def test_templates_fill_captures_and_keep_unknown_fields():
     assert render("offer {offered|keywords} / {missing}", {"offered": ["IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048"]}) == \
         "offer aes256-sha256-prfsha256-modp2048 / {missing}"
     assert render("{x|nopfs}", {"x": ["ESP:AES_CBC_256/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ"]}) == "aes256-sha256-modp2048-modpnone"
+
+
+def test_templates_leave_config_braces_alone():
+    snippet = "connections {\n  {connection} {\n    proposals = {offered|keywords}\n  }\n}"
+    out = render(snippet, {"connection": "rw-eap", "offered": ["IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048"]})
+    assert out == "connections {\n  rw-eap {\n    proposals = aes256-sha256-prfsha256-modp2048\n  }\n}"
+
+
+def test_fix_snippet_names_the_gateway_connection_from_the_log():
+    from pathlib import Path
+    from diagnose.api import diagnose_paths
+    sample = Path(__file__).resolve().parents[2] / "samples" / "lab-no-certreq"
+    f = diagnose_paths([str(sample)]).findings[0]
+    assert "rw-eap {" in f.fix_snippets[0]["text"] and "{connection}" not in f.fix_snippets[0]["text"]
