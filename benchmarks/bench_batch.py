@@ -68,6 +68,27 @@ def measure(corpus: Path, jobs: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _busy(n: int) -> float:
+    t0 = time.perf_counter()
+    s = 0
+    for i in range(n):
+        s += i
+    return time.perf_counter() - t0
+
+
+def control_speedup(jobs: int, n: int = 10_000_000) -> float:
+    """How much faster ``jobs`` CPU-bound processes finish ``jobs`` loops than one process does."""
+    from concurrent.futures import ProcessPoolExecutor
+    t0 = time.perf_counter()
+    for _ in range(jobs):
+        _busy(n)
+    one = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(jobs) as ex:
+        list(ex.map(_busy, [n] * jobs))
+    return one / (time.perf_counter() - t0)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", nargs="+", default=["10M"], help="corpus sizes, e.g. 10M 100M 1G")
@@ -80,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_one(Path(args.run_one), args.jobs[0])))
         return 0
     rows = []
+    ctl = control_speedup(args.jobs[-1])
+    print(f"control: a pure-Python busy loop in {args.jobs[-1]} processes runs {ctl:.2f}x faster than in one "
+          f"(what this machine can give right now)", flush=True)
     header = (f"{'size':>6} {'cases':>5} {'jobs':>4} {'batch MB/s':>10} {'read MB/s':>10} {'ratio':>7} "
               f"{'s/MB':>6} {'speed-up':>8} {'peak RSS MB':>11} {'sessions':>8} {'findings':>8}")
     print(header, flush=True)

@@ -193,9 +193,14 @@ class CharonParser:
                thread_ctx: dict[str, dict[str, Any]]) -> Event | None:
         attrs: dict[str, Any] = {}
         envelope: dict[str, Any] = {}
-        for key, value in rule.plan:
-            v = resolve_plan(value, m)
-            if key.startswith("_"):
+        for key, is_envelope, (how, data) in rule.plan:
+            if how == "lit":
+                v = data
+            elif how == "grp":
+                v = m.group(data)
+            else:
+                v = resolve_plan((how, data), m)
+            if is_envelope:
                 envelope[key] = v
             elif v is not None:
                 attrs[key] = v

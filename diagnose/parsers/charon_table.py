@@ -45,7 +45,7 @@ class MessageRule:
     #: which rejects almost every non-matching line at C speed (the regex runs only on likely hits)
     literals: tuple[str, ...] = ()
     #: ``attrs`` with ``$n`` references pre-split, so building an event does not re-parse them
-    plan: tuple[tuple[str, Any], ...] = ()
+    plan: tuple[tuple[str, bool, Any], ...] = ()  # (key, is envelope key, compiled value)
 
 
 def literals_of(fmt: str) -> tuple[str, ...]:
@@ -68,10 +68,25 @@ def compile_value(value: Any) -> Any:
     return ("ref", tuple(tokens))
 
 
+def _static(compiled: Any, ngroups: int) -> Any:
+    """Resolve a lone ``$n`` against the regex's group count now: ``("grp", i)`` means ``m.group(i)``."""
+    kind, data = compiled
+    if kind == "ref" and len(data) == 1 and data[0][0]:
+        n = data[0][1]
+        if n == 0:
+            return ("grp", 0)
+        if -ngroups <= n <= ngroups:
+            return ("grp", n if n > 0 else ngroups + 1 + n)
+        return ("lit", None)
+    return compiled
+
+
 def resolve_plan(compiled: Any, m: Any) -> Any:
     kind, data = compiled
     if kind == "lit":
         return data
+    if kind == "grp":
+        return m.group(data)
     parts = []
     groups = None
     for is_ref, v in data:
@@ -121,7 +136,7 @@ def _load_rules() -> list[MessageRule]:
             fmts.insert(0, entry["format"])
         for fmt in fmts:
             rx, first = compile_format(fmt)
-            plan = tuple((k, compile_value(v)) for k, v in attrs.items())
+            plan = tuple((k, k.startswith("_"), _static(compile_value(v), rx.groups)) for k, v in attrs.items())
             rules.append(MessageRule(kind, fmt, rx, attrs, first, literals_of(fmt), plan))
     return rules
 

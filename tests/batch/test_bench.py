@@ -22,4 +22,4 @@ def test_benchmark_small(tmp_path, capsys):
     assert parse_size("10M") == 10 * 1024**2
     assert main(["--sizes", "1M", "--dir", str(tmp_path), "--jobs", "1", "2", "--ticket-size", "512K"]) == 0
     out = capsys.readouterr().out
-    assert "batch MB/s" in out and len(out.splitlines()) == 3
+    assert "batch MB/s" in out and "control" in out and len(out.splitlines()) == 4
