@@ -309,6 +309,11 @@ def _walk(obj: Any, r: Redactor, log: bool) -> Any:
     return obj
 
 
+def redact_object(obj: Any, redactor: Redactor | None = None) -> Any:
+    """Redact every log-derived string inside any dataclass/list/dict tree (e.g. a timeline)."""
+    return _walk(obj, redactor or Redactor(), True)
+
+
 def redact_text(text: str, redactor: Redactor | None = None) -> str:
     """Redact a free text (a timeline line, a batch summary cell); secrets are always removed."""
     return (redactor or Redactor()).lines(text)

@@ -123,3 +123,16 @@ def test_cli_text_session_and_errors():
     assert bad.returncode == 2 and b"--session" in bad.stderr and len(bad.stderr.splitlines()) == 1
     badwin = _cli(str(NO_CERTREQ), "--window", "soon")
     assert badwin.returncode == 2
+
+
+def test_timeline_redact_hides_identities():
+    import subprocess
+    import sys
+    from pathlib import Path
+    sample = Path(__file__).resolve().parents[1] / "samples" / "lab-no-certreq"
+    plain = subprocess.run([sys.executable, "-m", "diagnose", "timeline", "-f", "json", str(sample)],
+                           capture_output=True, text=True)
+    red = subprocess.run([sys.executable, "-m", "diagnose", "timeline", "-f", "json", "--redact", str(sample)],
+                         capture_output=True, text=True)
+    assert red.returncode == 0 and "alice" in plain.stdout
+    assert "alice" not in red.stdout and "vpn.example.com" not in red.stdout

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from ..api import Options, diagnose_paths
 from ..errors import IkedoctorError
+from ..redact import Redactor, redact_object
 from ..report.output import write_atomic
 from ..sessions import Session
 from ..timeline import build, default_session, render_plain, render_text, to_dict, window
@@ -72,6 +73,10 @@ def timeline(
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file (atomically)."),
     year: Optional[int] = typer.Option(None, "--year", help="Year for logs whose timestamps have none."),
     tz: Optional[str] = typer.Option(None, "--tz", help="Time zone of logs without one (+0100, Europe/Zurich)."),
+    redact: bool = typer.Option(False, "--redact", help="Pseudonymise user names, identities, certificate "
+                                "subjects, public addresses and host names (consistently within the run)."),
+    redact_key: Optional[str] = typer.Option(None, "--redact-key", help="Passphrase for --redact: the same "
+                                             "passphrase gives the same pseudonyms across runs."),
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
 ) -> None:
     zone = parse_tz(tz)  # outside user_errors: a bad --tz is a usage error (exit 2), not a bug
@@ -87,6 +92,8 @@ def timeline(
         if at is not None:
             tl = window(tl, at, seconds)
         tl.notes[:0] = report.warnings
+        if redact or redact_key:
+            tl = redact_object(tl, Redactor.from_passphrase(redact_key))
         if format is OutputFormat.json:
             text = json.dumps(to_dict(tl), indent=2, ensure_ascii=False) + "\n"
         elif output or format is OutputFormat.markdown:
