@@ -80,15 +80,44 @@ def _token_in(token: str, payloads: list[str], cond: Condition) -> bool:
     return any(p == token or (bare and p.split("(", 1)[0] == token) for p in payloads)
 
 
+#: where ``event_matches`` keeps a condition's pre-sorted ``where`` checks (never a "re:" key)
+_WHERE_KEY = "\x00where"
+
+
+def _compile_where(where: dict[str, Any]) -> tuple[tuple[str, int, Any], ...]:
+    """``(attr, how, spec)``: 0 = one plain value, 1 = any of plain values (a set), 2 = general.
+
+    0 and 1 decide exactly what ``_scalar_ok`` decides for those specs, without its type ladder.
+    """
+    out = []
+    for attr, spec in where.items():
+        if type(spec) is str and not spec.startswith("re:"):
+            out.append((attr, 0, spec))
+        elif type(spec) is list and spec and all(type(x) is str and not x.startswith("re:") for x in spec):
+            out.append((attr, 1, frozenset(spec)))
+        else:
+            out.append((attr, 2, spec))
+    return tuple(out)
+
+
 def event_matches(ev: Event, cond: Condition) -> bool:
     if ev.kind != cond.event:
         return False
     if cond.side and ev.side != cond.side:  # Side is a str enum: compares equal to its value
         return False
     attrs = ev.attrs
-    for attr, spec in cond.where.items():
+    checks = cond.compiled.get(_WHERE_KEY)
+    if checks is None:
+        checks = cond.compiled[_WHERE_KEY] = _compile_where(cond.where)
+    for attr, how, spec in checks:
         actual = attrs.get(attr) if attr not in _ENVELOPE else _value(ev, attr)
-        if not _scalar_ok(actual, spec, cond):
+        if how == 0:
+            if actual is None or str(actual) != spec:
+                return False
+        elif how == 1:
+            if actual is None or str(actual) not in spec:
+                return False
+        elif not _scalar_ok(actual, spec, cond):
             return False
     if cond.has or cond.lacks:
         payloads = ev.attrs.get("payloads") or []
