@@ -234,6 +234,10 @@ def _describe(cond: Condition) -> str:
     return "(" + ", ".join(bits) + ")" if bits else ""
 
 
+def _canonical(e: Event) -> tuple[bool, str, int]:
+    return (e.side.value != "server", e.path, e.line)
+
+
 def units(sessions: list[Session], scope: str) -> Iterable[tuple[str, list[Event]]]:
     """The groups of events a pattern is evaluated on, by its scope."""
     if scope == "session":
@@ -248,8 +252,11 @@ def units(sessions: list[Session], scope: str) -> Iterable[tuple[str, list[Event
             # merge mutual pairs only: a secondary server session (e.g. the half-open SA that
             # answered INVALID_KE) names the client, whose partner is another session
             if partner is not None and partner.id not in done and partner.partner == s.id:
-                events += partner.events
                 done.add(partner.id)
+                # canonical order, whichever side came first on the command line
+                gateway = s if s.side.value == "server" else partner
+                yield gateway.id, sorted(events + partner.events, key=_canonical)
+                continue
             yield s.id, events
     elif scope == "peer":
         groups: dict[tuple[str, str], list[Event]] = {}
@@ -317,7 +324,7 @@ def match_all(patterns: list[Pattern], sessions: list[Session]) -> list[Match]:
             continue
         total = best.occurrences + 1
         peers = best.peers | m.peers
-        if (m.confidence, len(m.evidence)) > (best.confidence, len(best.evidence)):
+        if (m.confidence, len(m.evidence), best.unit) > (best.confidence, len(best.evidence), m.unit):
             merged[m.pattern.id] = best = m
         best.occurrences = total
         best.peers = peers

@@ -155,10 +155,7 @@ def test_input_order_does_not_change_findings(sample):
     assert [i for i, _ in _findings(srcs)] == [i for i, _ in _findings(list(reversed(srcs)))]
 
 
-@pytest.mark.xfail(reason="known: with client and server logs the confidence of a paired finding can "
-                          "depend on the input order (e.g. esp-proposal-mismatch 0.99 vs 0.90); "
-                          "reported to the correlation owner", strict=False)
-@pytest.mark.parametrize("sample", [SAMPLES / "lab-esp-proposal-mismatch"], ids=lambda p: p.name)
+@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("lab-*")), ids=lambda p: p.name)
 def test_input_order_does_not_change_confidence(sample):
     srcs = [_source(p.name, p.read_bytes()) for p in sorted(sample.glob("*.log"))]
     assert _findings(srcs) == _findings(list(reversed(srcs)))
