@@ -141,7 +141,7 @@ class Discovery:
     def _walk(self, root: Path) -> list[CaseSpec]:
         out: list[CaseSpec] = []
         for dirpath, dirs, files in os.walk(root, followlinks=False):
-            dirs.sort()
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # as diagnose's folder walk
             logs: list[Path] = []
             for f in sorted(files):
                 fp = Path(dirpath) / f
@@ -165,6 +165,8 @@ class Discovery:
         inner: list[CaseSpec] = []
         keep: list[Source] = []
         for src in sources:
+            if "!" not in src.name:  # not an archive after all (the input layer reads it as one log)
+                return [CaseSpec(name=name, inputs=[InputRef(str(path), None, src.size or 0)], warnings=warn)]
             member = src.name.split("!", 1)[1]
             if is_archive_name(member):
                 if nested:
