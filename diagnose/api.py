@@ -22,6 +22,7 @@ from .input.detect import choose_parser, looks_binary
 from .input.notes import input_notes
 from .input.reader import ReadStats, numbered_lines
 from .input.sources import Source, iter_sources
+from .input.streams import Prepend
 from .parsers.base import ParseContext
 from .report.model import InputSummary, Report, SessionSummary
 from .sessions import Session, build_sessions
@@ -63,7 +64,7 @@ def parse_source(src: Source, opts: Options) -> ParsedInput:
     side = opts.side or _hint_side(src) or Side.UNKNOWN
     ctx = ParseContext(path=src.name, side=side, year=opts.year or _hint_year(src), tz=opts.tz or _hint_tz(src))
     rstats = ReadStats()
-    rest = _wrap(_Chain(head_bytes, stream))
+    rest = _wrap(Prepend(head_bytes, stream))
     try:
         events = list(parser.parse(numbered_lines(rest, rstats), ctx))  # type: ignore[arg-type]
     except InputError:
@@ -82,26 +83,6 @@ def parse_source(src: Source, opts: Options) -> ParsedInput:
                            style=getattr(parser, "style", None), errors=errors,
                            unparsed_examples=[{"line": n, "text": t} for n, t in st.unparsed_examples])
     return ParsedInput(summary=summary, events=events, side=side)
-
-
-class _Chain(io.RawIOBase):
-    """The head already read, then the rest of the stream."""
-
-    def __init__(self, head: bytes, rest) -> None:
-        self._head, self._rest = memoryview(head), rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf) -> int:  # type: ignore[override]
-        if len(self._head):
-            n = min(len(buf), len(self._head))
-            buf[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._rest.read(len(buf))
-        buf[: len(data)] = data
-        return len(data)
 
 
 def _wrap(raw: io.RawIOBase) -> io.BufferedReader:

@@ -9,29 +9,15 @@ a finding can point at the exact line to change.
 
 from __future__ import annotations
 
-try:  # the project's user-facing error base, when present
-    from diagnose.errors import InputError as _InputError
-except ImportError:  # pragma: no cover - errors.py is being written concurrently
-
-    class _InputError(Exception):  # type: ignore[no-redef]
-        exit_code = 2
-
-        def __init__(self, path: str, problem: str, hint: str = "") -> None:
-            self.path, self.problem, self.hint = path, problem, hint
-            msg = f"{path}: {problem}"
-            if hint:
-                msg += f" ({hint})"
-            super().__init__(msg)
+from ..errors import InputError
 
 
-class ConfigError(_InputError):
+class ConfigError(InputError):
     """A configuration, certificate or profile file could not be read.
 
     Renders as one line: ``<file>: <what is wrong> (<what to do>)``; the CLI
     exits with code 2.
     """
-
-    exit_code = 2
 
     def __init__(self, path: object, problem: str, hint: str = "") -> None:
         super().__init__(str(path), problem, hint)

@@ -229,17 +229,25 @@ def _checked_identity(conn: Connection | None, ctx: Context) -> tuple[str | None
     return None, "", None
 
 
-def rule_san_mismatch(spec: RuleSpec, conn: Connection | None, ctx: Context) -> Result:
+def _certificate_rule(spec: RuleSpec, conn: Connection | None, ctx: Context) -> tuple[Result, Any, str | None]:
+    """Start of every rule about the gateway certificate: it passes when the gateway does not
+    authenticate with one, and stays unknown when no certificate was given."""
     r = Result(spec.id, "unknown", conn.name if conn else None)
     if conn is not None and not conn.local_pubkey_rounds():
         r.status, r.reason = "pass", "the gateway does not authenticate with a certificate"
-        return r
+        return r, None, None
     certs, note = gateway_certs(conn, ctx)
     if not certs:
         r.reason = "no gateway certificate given (--cert)"
+        return r, None, None
+    return r, certs[0], note
+
+
+def rule_san_mismatch(spec: RuleSpec, conn: Connection | None, ctx: Context) -> Result:
+    r, cert, note = _certificate_rule(spec, conn, ctx)
+    if cert is None:
         return r
     ident, source, ident_ev = _checked_identity(conn, ctx)
-    cert = certs[0]
     if note:
         r.notes.append(note)
     local_ids = [rnd.id for rnd in (conn.local_pubkey_rounds() if conn else []) if rnd.id is not None]
@@ -279,15 +287,9 @@ def rule_san_mismatch(spec: RuleSpec, conn: Connection | None, ctx: Context) -> 
 
 
 def rule_missing_serverauth_eku(spec: RuleSpec, conn: Connection | None, ctx: Context) -> Result:
-    r = Result(spec.id, "unknown", conn.name if conn else None)
-    if conn is not None and not conn.local_pubkey_rounds():
-        r.status, r.reason = "pass", "the gateway does not authenticate with a certificate"
+    r, cert, note = _certificate_rule(spec, conn, ctx)
+    if cert is None:
         return r
-    certs, note = gateway_certs(conn, ctx)
-    if not certs:
-        r.reason = "no gateway certificate given (--cert)"
-        return r
-    cert = certs[0]
     old_mac = [c for c in ctx.clients if client_matches(spec.extra.get("ike_intermediate", {}).get("clients", []), c.os, c.version)]
     need_ike = bool(old_mac) and "ikeIntermediate" not in cert.ekus
     if "serverAuth" in cert.ekus and not need_ike:
