@@ -103,9 +103,15 @@ class _Builder:
         key = ev.thread or "-"
         job = self.jobs.get(key)
         starts_job = ev.kind == "packet" and ev.attrs.get("direction") == "in"
-        if starts_job and job:
-            self.flush(key)
-            job = None
+        if starts_job:
+            if job:
+                self.flush(key)
+                job = None
+            # a message from this peer is handled after any earlier one; settle those jobs
+            # first so that an id they name attaches to the SA it belonged to at the time
+            for other, pending in list(self.jobs.items()):
+                if other != key and any(e.peer == ev.peer for e in pending if e.peer):
+                    self.flush(other)
         if job is None:
             job = self.jobs[key] = []
         job.append(ev)
