@@ -20,9 +20,11 @@ _MONTHS = {m: i for i, m in enumerate(
 #: Order matters: more specific first.
 SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # 2023-12-06 18:42:11.265028+0200 / 2027-03-04T10:11:12+0100 / ...Z / +01:00
+    # journalctl -o short-full: Sat 2026-11-28 05:19:14 UTC (weekday and a zone abbreviation)
     ("iso", re.compile(
+        r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) )?"
         r"(?P<Y>\d{4})-(?P<m>\d\d)-(?P<d>\d\d)[T ](?P<H>\d\d):(?P<M>\d\d):(?P<S>\d\d)"
-        r"(?:[.,](?P<f>\d{1,9}))?(?P<z>Z|[+-]\d\d:?\d\d)?")),
+        r"(?:[.,](?P<f>\d{1,9}))?(?:(?P<z>Z|[+-]\d\d:?\d\d)| (?P<zn>[A-Z]{3,5})(?= ))?")),
     # Mar  4 10:11:12 / Mar 04 10:11:12.345678 (syslog, %b %e %T, journalctl short)
     ("bsd", re.compile(
         r"(?P<b>[A-Z][a-z]{2}) {1,2}(?P<d>\d{1,2}) (?P<H>\d\d):(?P<M>\d\d):(?P<S>\d\d)(?:[.,](?P<f>\d{1,9}))?")),
@@ -36,6 +38,16 @@ SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # 15:57:38.680777+0100 (Console copy: time of day only)
     ("tod", re.compile(r"(?P<H>\d\d):(?P<M>\d\d):(?P<S>\d\d)(?:\.(?P<f>\d{1,9}))?(?P<z>[+-]\d\d:?\d\d)?")),
 )
+
+
+def _named_zone(name: str | None, default: tzinfo | None) -> tzinfo | None:
+    """A zone abbreviation as journalctl prints it; unknown or ambiguous ones keep the default."""
+    if not name:
+        return default
+    if name in ("UTC", "GMT", "UT"):
+        return timezone.utc
+    from dateutil import tz as dtz
+    return dtz.gettz(name) or default
 
 
 def _zone(z: str | None, default: tzinfo | None) -> tzinfo | None:
@@ -79,8 +91,8 @@ class Clock:
         hour, minute, second = int(g["H"]), int(g["M"]), int(g["S"])
         micro = _micro(g.get("f"))
         if name == "iso":
-            return datetime(int(g["Y"]), int(g["m"]), int(g["d"]), hour, minute, second, micro,
-                            tzinfo=_zone(g.get("z"), self.tz))
+            zone = _zone(g.get("z"), self.tz) if g.get("z") else _named_zone(g.get("zn"), self.tz)
+            return datetime(int(g["Y"]), int(g["m"]), int(g["d"]), hour, minute, second, micro, tzinfo=zone)
         if name == "us":
             y = int(g["y"])
             y = y + 2000 if y < 100 else y
