@@ -341,6 +341,8 @@ def _group_by_path(items: Iterable[tuple[Session, list[Obs], Facts]]):
 def correlate(sessions: list[Session]) -> Pairing:
     """Compute the pairing without touching the sessions."""
     result = Pairing()
+    if not ({Side.CLIENT, Side.SERVER} <= {s.side for s in sessions}):
+        return result  # one side only (the usual batch case): nothing to pair, skip the work
     prepared = [(s, observations(s), facts(s)) for s in sessions if s.side in (Side.CLIENT, Side.SERVER)]
     clients = _group_by_path(p for p in prepared if p[0].side is Side.CLIENT)
     servers = _group_by_path(p for p in prepared if p[0].side is Side.SERVER)

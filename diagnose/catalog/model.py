@@ -238,11 +238,24 @@ def patterns_dir() -> Path:
     return Path(sys.prefix) / "share" / "ikedoctor" / "patterns"
 
 
+_CACHE: dict[tuple, list[Pattern]] = {}
+
+
 def load_catalog(folder: Path | None = None) -> list[Pattern]:
+    """Load and validate the catalog; reloaded only when a file changes (batch loads it per case)."""
     folder = folder or patterns_dir()
     if not folder.is_dir():
         raise CatalogError(str(folder), "(folder)", "catalog folder not found; set IKEDOCTOR_PATTERNS")
-    patterns = [load_pattern(f) for f in sorted(folder.glob("*.toml")) if _is_pattern_file(f)]
+    files = sorted(folder.glob("*.toml"))
+    key = (str(folder.resolve()), tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = _load_folder(files)
+    return list(_CACHE[key])
+
+
+def _load_folder(files: list[Path]) -> list[Pattern]:
+    patterns = [load_pattern(f) for f in files if _is_pattern_file(f)]
     ids = {pt.id for pt in patterns}
     for pt in patterns:
         for s in pt.suppresses:
