@@ -62,6 +62,8 @@ def render(lines: list[str], style: str, year: int = 2026) -> list[str]:
             out.append(t.strftime("%a %Y-%m-%d %H:%M:%S UTC") + f" gw charon-systemd[1308]: {msg}")
         elif style == "kubectl-timestamps":
             out.append(_iso(ts, year, "Z").replace("Z", ".123456789Z") + f" {body}{ctx} {msg}")
+        elif style == "docker-compose":
+            out.append(f"strongswan-gw-1  | {body}{ctx} {msg}")
         elif style == "journal-systemd-short-precise":
             out.append(f"{ts}.123456 gw charon-systemd[1308]: {msg}")
         elif style == "swanctl-log":
@@ -85,4 +87,4 @@ def render(lines: list[str], style: str, year: int = 2026) -> list[str]:
 
 STYLES = ("filelog-time-ikename", "filelog-time", "filelog-notime", "filelog-iso-ms", "filelog-loglevel",
           "syslog", "syslog-pid", "journal-systemd-short", "journal-systemd-short-iso",
-          "journal-systemd-short-precise", "journal-systemd-short-full", "kubectl-timestamps", "swanctl-log", "json")
+          "journal-systemd-short-precise", "journal-systemd-short-full", "kubectl-timestamps", "docker-compose", "swanctl-log", "json")

@@ -81,7 +81,6 @@ def _token_in(token: str, payloads: list[str], cond: Condition) -> bool:
 
 
 #: where ``event_matches`` keeps a condition's pre-sorted ``where`` checks (never a "re:" key)
-_WHERE_KEY = "\x00where"
 
 
 def _compile_where(where: dict[str, Any]) -> tuple[tuple[str, int, Any], ...]:
@@ -106,9 +105,9 @@ def event_matches(ev: Event, cond: Condition) -> bool:
     if cond.side and ev.side != cond.side:  # Side is a str enum: compares equal to its value
         return False
     attrs = ev.attrs
-    checks = cond.compiled.get(_WHERE_KEY)
+    checks = cond.where_plan
     if checks is None:
-        checks = cond.compiled[_WHERE_KEY] = _compile_where(cond.where)
+        checks = cond.where_plan = _compile_where(cond.where)
     for attr, how, spec in checks:
         actual = attrs.get(attr) if attr not in _ENVELOPE else _value(ev, attr)
         if how == 0:

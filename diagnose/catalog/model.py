@@ -38,7 +38,8 @@ class Condition:
     absent: bool = False  # met when NO event matches
     min_count: int = 1
     capture: dict[str, str] = field(default_factory=dict)  # template name -> attribute
-    compiled: dict[str, Any] = field(default_factory=dict)
+    compiled: dict[str, Any] = field(default_factory=dict)  # "re:..." spec -> compiled regex
+    where_plan: Any = None  # the engine's pre-sorted form of ``where``, built on first use
 
 
 @dataclass(slots=True)

@@ -132,8 +132,8 @@ class CharonParser:
         if m and m["group"] in _GROUPS:
             head = line[: m.start()]
             ts_text, ts = self._time(head, clock, last_text, last_ts)
-            if head.strip() and ts is None and not _looks_like_sink(head):
-                return None
+            # NN[GRP] with one of charon's 18 group names is charon's own mark: keep the line
+            # whatever a log shipper put before it (container names, unknown time formats)
             return ts_text, ts, m["thread"], m["group"], m["name"], m["id"], line[m.end():]
         # journald/charon-systemd (no NN[GRP]), syslog without body, swanctl --initiate, bare
         ts_text, ts = self._time(line, clock, last_text, last_ts)
@@ -261,8 +261,3 @@ def _strip_header(line: str) -> tuple[str | None, bool]:
         return rest[h.end():], True
     mi = _SWANCTL_INIT.match(rest)
     return (rest[mi.end():] if mi else rest), False
-
-
-def _looks_like_sink(head: str) -> bool:
-    """Text before NN[GRP] that is a syslog/journal header we could not date (keep the line)."""
-    return bool(regex.search(r"(charon|ipsec|strongswan)[\w-]*(\[\d+\])?:\s*$", head))
