@@ -84,3 +84,10 @@ def test_inputs_are_never_modified(tmp_path):
     before = (src.stat().st_mtime_ns, src.read_bytes())
     run("diagnose", str(src))
     assert (src.stat().st_mtime_ns, src.read_bytes()) == before
+
+
+@pytest.mark.skipif(FAILING is None, reason="no failing sample yet")
+def test_exit_zero_keeps_the_report_but_exits_0():
+    r = run("diagnose", "--exit-zero", str(FAILING.folder))
+    assert r.returncode == 0 and r.stdout.decode().startswith("FAILURE")
+    assert run("diagnose", "--exit-zero", "-", stdin=b"").returncode == 2

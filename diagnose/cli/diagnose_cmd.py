@@ -30,6 +30,8 @@ def diagnose(
     cert: list[str] = typer.Option([], "--cert", help="Server certificate (PEM/DER/PKCS#12) to check against the findings."),
     profile: list[str] = typer.Option([], "--profile", help="Apple .mobileconfig profile of the client."),
     clients: Optional[str] = typer.Option(None, "--clients", help="Client OS versions, e.g. ios-16,macos-13."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when failures are found "
+                                   "(usage and input errors still exit 2)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show all evidence lines."),
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
     redact: bool = typer.Option(False, "--redact", help="Replace user names, identities, certificate subjects, "
@@ -47,5 +49,5 @@ def diagnose(
         if redact or redact_key:
             report = redact_report(report, Redactor.from_passphrase(redact_key))
         emit(report, format, output, verbose)
-        code = exit_for(report)
+        code = 0 if exit_zero else exit_for(report)
     raise typer.Exit(code)
