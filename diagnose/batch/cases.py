@@ -66,6 +66,7 @@ class CaseSpec:
     side: str | None = None
     year: int | None = None
     tz_offset_s: int | None = None  # --tz as a fixed offset (zones do not pickle portably)
+    redact_key: bytes | None = None  # --redact: one key for all workers, so pseudonyms agree across cases
 
     @property
     def size(self) -> int:

@@ -30,6 +30,7 @@ class BatchOptions:
     year: int | None = None
     tz_offset_s: int | None = None
     progress: bool | None = None  # None: only when stderr is a terminal
+    redact_key: bytes | None = None
 
 
 def run_batch(paths: list[str], out: IO[str], opts: BatchOptions | None = None) -> Summary:
@@ -39,6 +40,7 @@ def run_batch(paths: list[str], out: IO[str], opts: BatchOptions | None = None) 
         specs = disc.cases(paths)
         for s in specs:
             s.log_format, s.side, s.year, s.tz_offset_s = opts.log_format, opts.side, opts.year, opts.tz_offset_s
+            s.redact_key = opts.redact_key
         writer = writer_for(opts.format, out)
         show = sys.stderr.isatty() if opts.progress is None else opts.progress
         with _Progress(show, len(specs), sum(s.size for s in specs)) as bar:

@@ -23,6 +23,7 @@ from ..errors import IkedoctorError
 from ..events import Side
 from ..input.sources import Source, iter_sources
 from .cases import CaseSpec
+from ..redact import Redactor, redact_report, scrub_report
 
 
 @dataclass(slots=True)
@@ -90,7 +91,9 @@ def run_case(spec: CaseSpec) -> CaseResult:
         if not spec.inputs:
             raise _CaseError("no log files in this case")
         sources = case_sources(spec, warnings)
-        report = diagnose_sources(sources, options_for(spec), warnings)
+        report = scrub_report(diagnose_sources(sources, options_for(spec), warnings))
+        if spec.redact_key is not None:
+            report = redact_report(report, Redactor(key=spec.redact_key))
         # as Report.to_dict() has them, without serialising every session (batch needs only counts)
         res.inputs = [asdict(i) for i in report.inputs]
         res.findings = [f.to_dict() for f in report.findings]

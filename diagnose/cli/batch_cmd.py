@@ -13,9 +13,10 @@ import typer
 from ..batch.driver import BatchOptions, run_batch
 from ..batch.summary import Filters
 from ..events import Side
+from ..redact import Redactor
 from ..report.output import write_atomic
 from . import EXIT_CODES_HELP, EXIT_FINDINGS, EXIT_OK, app
-from .common import parse_tz, user_errors
+from .common import REDACT_KEY_OPTION, REDACT_OPTION, parse_tz, user_errors
 
 
 class BatchFormat(str, Enum):
@@ -60,6 +61,8 @@ def batch(
     side: Optional[Side] = typer.Option(None, "--side", help="Force the side that wrote the logs."),
     year: Optional[int] = typer.Option(None, "--year", help="Year for logs whose timestamps have none."),
     tz: Optional[str] = typer.Option(None, "--tz", help="Fixed UTC offset of logs without one (+0100)."),
+    redact: bool = REDACT_OPTION,
+    redact_key: Optional[str] = REDACT_KEY_OPTION,
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
 ) -> None:
     with user_errors(debug):
@@ -71,7 +74,8 @@ def batch(
             format=format.value, jobs=jobs, executor=executor.value, scheduler=scheduler,
             filters=Filters(_when(since, "--since"), _when(until, "--until", end=True), set(finding or ())),
             log_format=log_format, side=side.value if side else None, year=year,
-            tz_offset_s=int(offset.total_seconds()) if offset is not None else None)
+            tz_offset_s=int(offset.total_seconds()) if offset is not None else None,
+            redact_key=Redactor.from_passphrase(redact_key).key if (redact or redact_key) else None)
         if output:
             buf = io.StringIO()
             summary = run_batch(paths, buf, opts)

@@ -13,6 +13,7 @@ from typing import Optional
 import typer
 
 from . import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, app
+from .common import REDACT_KEY_OPTION, REDACT_OPTION
 
 
 @app.command(help="Collect client logs (macOS: unified log, racoon.log, VPN status and profile, secrets removed) "
@@ -28,11 +29,8 @@ def collect(
     log_file: Optional[Path] = typer.Option(None, "--log-file", help="--server: read charon's log from this file "
                                                                        "instead of the journal."),
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
-    redact: bool = typer.Option(False, "--redact", help="Also replace user names, identities, certificate "
-                                "subjects, host names and public addresses by pseudonyms (secrets are always "
-                                "removed)."),
-    redact_key: Optional[str] = typer.Option(None, "--redact-key", help="Passphrase for --redact: the same "
-                                             "passphrase gives the same pseudonyms in another run."),
+    redact: bool = REDACT_OPTION,
+    redact_key: Optional[str] = REDACT_KEY_OPTION,
 ) -> None:
     from ..collect import CollectError, NotAMacError, collect_client, collect_server
     from ..redact import Redactor, redact_bundle

@@ -24,6 +24,14 @@ from ..report.terminal import render_terminal
 from . import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
 
 
+#: --redact / --redact-key, the same in every command that prints or writes log text
+REDACT_OPTION = typer.Option(False, "--redact", help="Replace user names, identities, certificate subjects, "
+                             "host names and public addresses by consistent pseudonyms (keys, passwords and "
+                             "PSKs are removed in every mode).")
+REDACT_KEY_OPTION = typer.Option(None, "--redact-key", help="Passphrase for --redact: the same passphrase gives "
+                                 "the same pseudonyms in another run.")
+
+
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"

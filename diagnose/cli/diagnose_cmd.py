@@ -13,7 +13,7 @@ from ..confirm import ConfigInputs
 from ..events import Side
 from ..redact import Redactor, redact_report
 from . import EXIT_CODES_HELP, app
-from .common import OutputFormat, emit, exit_for, parse_tz, user_errors
+from .common import REDACT_KEY_OPTION, REDACT_OPTION, OutputFormat, emit, exit_for, parse_tz, user_errors
 
 
 @app.command(help="Diagnose IKE failures from charon, macOS/iOS and racoon logs (files, folders, "
@@ -34,11 +34,8 @@ def diagnose(
                                    "(usage and input errors still exit 2)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show all evidence lines."),
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
-    redact: bool = typer.Option(False, "--redact", help="Replace user names, identities, certificate subjects, "
-                                "host names and public addresses by consistent pseudonyms (secrets are "
-                                "removed in every mode)."),
-    redact_key: Optional[str] = typer.Option(None, "--redact-key", help="Passphrase for --redact: the same "
-                                             "passphrase gives the same pseudonyms in another run."),
+    redact: bool = REDACT_OPTION,
+    redact_key: Optional[str] = REDACT_KEY_OPTION,
 ) -> None:
     with user_errors(debug):
         cfg = ConfigInputs(server=[Path(c) for c in config], certs=[Path(c) for c in cert],

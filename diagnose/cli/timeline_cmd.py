@@ -18,7 +18,7 @@ from ..report.output import write_atomic
 from ..sessions import Session
 from ..timeline import build, default_session, render_plain, render_text, to_dict, window
 from . import app
-from .common import OutputFormat, parse_tz, user_errors
+from .common import REDACT_KEY_OPTION, REDACT_OPTION, OutputFormat, parse_tz, user_errors
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$")
 
@@ -73,10 +73,8 @@ def timeline(
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file (atomically)."),
     year: Optional[int] = typer.Option(None, "--year", help="Year for logs whose timestamps have none."),
     tz: Optional[str] = typer.Option(None, "--tz", help="Time zone of logs without one (+0100, Europe/Zurich)."),
-    redact: bool = typer.Option(False, "--redact", help="Pseudonymise user names, identities, certificate "
-                                "subjects, public addresses and host names (consistently within the run)."),
-    redact_key: Optional[str] = typer.Option(None, "--redact-key", help="Passphrase for --redact: the same "
-                                             "passphrase gives the same pseudonyms across runs."),
+    redact: bool = REDACT_OPTION,
+    redact_key: Optional[str] = REDACT_KEY_OPTION,
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
 ) -> None:
     zone = parse_tz(tz)  # outside user_errors: a bad --tz is a usage error (exit 2), not a bug

@@ -188,3 +188,19 @@ def test_cli_batch_exit_code_and_output_file(tmp_path):
     res = CliRunner().invoke(app, ["batch", str(arc), "--format", "jsonl", "-o", str(out), "--jobs", "1"])
     assert res.exit_code == 1, res.output
     assert len(out.read_text().splitlines()) == len(SAMPLES)
+
+
+def test_batch_redact_hides_identities_and_keeps_findings(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    args = [sys.executable, "-m", "diagnose", "batch", "--jobs", "1", "-f", "jsonl",
+            str(samples / "lab-no-certreq"), str(samples / "lab-eap-auth-failed")]
+    plain = subprocess.run(args, capture_output=True, text=True)
+    red = subprocess.run(args + ["--redact"], capture_output=True, text=True)
+    assert red.returncode == plain.returncode == 1
+    assert "vpn.example.com" in plain.stdout and "vpn.example.com" not in red.stdout
+    ids = lambda out: [[f["id"] for f in json.loads(l)["findings"]] for l in out.splitlines() if l.strip()]
+    assert ids(red.stdout) == ids(plain.stdout)
