@@ -91,12 +91,18 @@ _GROUP_KEYS = {"name", "any", "weight", "veto", "both_sides"}
 _COND_KEYS = {"event", "where", "has", "lacks", "side", "absent", "min_count", "capture"}
 
 
-def _cond(path: str, key: str, raw: Any) -> Condition:
+def _table(path: str, key: str, raw: Any, allowed: set[str]) -> dict[str, Any]:
+    """A TOML table with only the keys the catalog knows (a typo is an error, not ignored)."""
     if not isinstance(raw, dict):
-        raise CatalogError(path, key, "a condition must be a table")
-    unknown = set(raw) - _COND_KEYS
+        raise CatalogError(path, key, "must be a table")
+    unknown = set(raw) - allowed
     if unknown:
         raise CatalogError(path, key, f"unknown keys {sorted(unknown)}")
+    return raw
+
+
+def _cond(path: str, key: str, raw: Any) -> Condition:
+    raw = _table(path, key, raw, _COND_KEYS)
     kind = raw.get("event")
     if kind not in KINDS:
         raise CatalogError(path, f"{key}.event", f"unknown event kind {kind!r}")
@@ -166,11 +172,7 @@ def check_regex_safety(path: str, key: str, rx: Any) -> None:
 
 
 def _group(path: str, key: str, raw: Any) -> Group:
-    if not isinstance(raw, dict):
-        raise CatalogError(path, key, "must be a table")
-    unknown = set(raw) - _GROUP_KEYS
-    if unknown:
-        raise CatalogError(path, key, f"unknown keys {sorted(unknown)}")
+    raw = _table(path, key, raw, _GROUP_KEYS)
     conds = raw.get("any")
     if not isinstance(conds, list) or not conds:
         raise CatalogError(path, f"{key}.any", "needs a non-empty list of conditions")
@@ -191,9 +193,7 @@ def load_pattern(path: Path) -> Pattern:
         raw = tomllib.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CatalogError(p, "(file)", f"cannot read: {exc}") from exc
-    unknown = set(raw) - _TOP_KEYS
-    if unknown:
-        raise CatalogError(p, "(top level)", f"unknown keys {sorted(unknown)}")
+    _table(p, "(top level)", raw, _TOP_KEYS)
     for key in ("id", "title", "root_cause", "fix", "required"):
         if key not in raw:
             raise CatalogError(p, key, "missing")
