@@ -16,6 +16,7 @@ from . import __version__
 from .catalog.engine import match_all, to_finding
 from .catalog.model import Pattern, load_catalog
 from .confirm import ConfigInputs, apply_config
+from .correlate import pair_sessions
 from .errors import InputError
 from .events import Event, Side
 from .input.detect import choose_parser, looks_binary
@@ -146,7 +147,7 @@ def diagnose_sources(sources: Iterable[Source], opts: Options | None = None,
     if not report.inputs:
         raise InputError(", ".join(w.split(":")[0] for w in report.warnings) or "input",
                          "nothing readable to diagnose", "; ".join(report.warnings) or "no input given")
-    _pair(sessions)
+    pair_sessions(sessions)
     catalog = opts.catalog if opts.catalog is not None else load_catalog()
     report.findings = [to_finding(m) for m in match_all(catalog, sessions)]
     report.sessions = [_summary(s) for s in sessions]
@@ -163,17 +164,6 @@ def parse_source_tolerant(src: Source, opts: Options, report: Report) -> ParsedI
     except InputError as exc:
         report.warnings.append(str(exc))
         return None
-
-
-def _pair(sessions: list[Session]) -> None:
-    """Cross-side pairing hook (see diagnose.correlate); absent means no partners."""
-    try:
-        from .correlate import pair_sessions
-    except ModuleNotFoundError as exc:
-        if exc.name != "diagnose.correlate":
-            raise
-        return
-    pair_sessions(sessions)
 
 
 def diagnose_paths(paths: list[str], opts: Options | None = None,

@@ -38,13 +38,7 @@ def _root() -> None:
 
 def _register() -> None:
     # Imported for their side effect of adding commands to ``app``.
-    from . import diagnose_cmd  # noqa: F401
-    for optional in ("catalog_cmd", "collect_cmd", "timeline_cmd", "batch_cmd", "check_cmd"):
-        try:
-            __import__(f"{__name__}.{optional}")
-        except ModuleNotFoundError as exc:  # a command still being written
-            if exc.name != f"{__name__}.{optional}":
-                raise
+    from . import batch_cmd, catalog_cmd, check_cmd, collect_cmd, diagnose_cmd, timeline_cmd  # noqa: F401
 
 
 def main() -> None:
