@@ -37,8 +37,13 @@ def _root() -> None:
 
 
 def _register() -> None:
-    # Imported for their side effect of adding commands to ``app``.
-    from . import batch_cmd, catalog_cmd, check_cmd, collect_cmd, diagnose_cmd, timeline_cmd  # noqa: F401
+    # Imported for their side effect of adding commands to ``app``, in the order --help lists them.
+    from . import diagnose_cmd  # noqa: F401
+    from . import timeline_cmd  # noqa: F401
+    from . import batch_cmd  # noqa: F401
+    from . import check_cmd  # noqa: F401
+    from . import catalog_cmd  # noqa: F401
+    from . import collect_cmd  # noqa: F401
 
 
 def main() -> None:
