@@ -34,6 +34,15 @@ class ReadStats:
     cr_only_lines: int = 0  # lines ended by a lone CR (classic Mac / progress output)
 
 
+def _decode_capped(raw: bytes, start: int, st: ReadStats, max_line: int) -> str:
+    """Decode one line, cutting (and counting) it when it is longer than ``max_line``."""
+    cut = len(raw) > max_line
+    if cut:
+        st.long_lines += 1
+        raw = raw[:max_line]
+    return _decode(raw, start, st, cut)
+
+
 def _decode(raw: bytes, start: int, st: ReadStats, cut: bool) -> str:
     if b"\x00" in raw:
         st.nul_lines += 1
@@ -84,22 +93,14 @@ def numbered_lines(stream: BinaryIO, stats: ReadStats | None = None,
                 continue
             if part.endswith(b"\r"):
                 part = part[:-1]
-            cut = len(part) > max_line
-            if cut:
-                st.long_lines += 1
-                part = part[:max_line]
             lineno += 1
-            yield lineno, _decode(part, start, st, cut)
+            yield lineno, _decode_capped(part, start, st, max_line)
         start = block_start + pos
         if eof:
             if last and not skipping:
                 st.truncated_last_line = True
-                cut = len(last) > max_line
-                if cut:
-                    st.long_lines += 1
-                    last = last[:max_line]
                 lineno += 1
-                yield lineno, _decode(last, start, st, cut)
+                yield lineno, _decode_capped(last, start, st, max_line)
             break
         if not skipping and len(last) > max_line:
             st.long_lines += 1

@@ -22,7 +22,7 @@ from typing import Any, Iterable, Iterator
 import regex
 
 from ..events import Event, Side
-from .apple_lines import DayClock, assemble, offset_tz, side_of
+from .apple_lines import DayClock, assemble, indented_continuation, offset_tz, side_of
 from .apple_messages import Emitter, Record, classify
 from .base import ParseContext
 
@@ -120,15 +120,12 @@ class AppleLegacyParser:
                 return None
             return self.record(form, m, lineno, line, clock)
 
-        def continuation(line: str, rec: Record) -> bool:
-            return line[:1] in (" ", "\t") or not line.strip()
-
         def orphan(lineno: int, line: str) -> Record | None:
             if not line.strip() or not looks_apple_message(line):
                 return None
             return Record(line=lineno, text=line, message=line)
 
-        yield from assemble(lines, ctx, start, emitter, continuation, orphan)
+        yield from assemble(lines, ctx, start, emitter, indented_continuation, orphan)
 
     def record(self, form: str | None, m: Any, lineno: int, line: str, clock: DayClock) -> Record | str | None:
         g = m.groupdict()

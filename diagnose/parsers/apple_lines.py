@@ -122,6 +122,11 @@ def side_of(ctx: ParseContext, default: Side) -> Side:
     return ctx.side if ctx.side is not Side.UNKNOWN else default
 
 
+def indented_continuation(line: str, rec: Record) -> bool:
+    """Syslog-style forms continue a message on indented (or blank) lines."""
+    return line[:1] in (" ", "\t") or not line.strip()
+
+
 def assemble(lines: Iterable[tuple[int, str]], ctx: ParseContext, start: Former,
              emitter: Emitter, continuation: Callable[[str, Record], bool] | None = None,
              orphan: Former | None = None) -> Iterator[Event]:

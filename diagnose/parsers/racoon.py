@@ -25,7 +25,7 @@ import regex
 from ..events import Event, Side
 from .apple_legacy import FORMS as APPLE_FORMS
 from .apple_legacy import AppleLegacyParser
-from .apple_lines import DayClock, assemble, side_of
+from .apple_lines import DayClock, assemble, indented_continuation, side_of
 from .apple_messages import Emitter, Record
 from .base import ParseContext
 
@@ -84,10 +84,7 @@ class RacoonParser(AppleLegacyParser):
                 return Record(line=lineno, text=line, message=g["msg"], time=time, process="racoon", level=g["type"])
             return self.record(form, m, lineno, line, clock)
 
-        def continuation(line: str, rec: Record) -> bool:
-            return line[:1] in (" ", "\t") or not line.strip()
-
-        yield from assemble(lines, ctx, start, emitter, continuation)
+        yield from assemble(lines, ctx, start, emitter, indented_continuation)
 
 
 def _upstream_file_record(m: Any, lineno: int, line: str, clock: DayClock) -> Record:
@@ -97,9 +94,4 @@ def _upstream_file_record(m: Any, lineno: int, line: str, clock: DayClock) -> Re
                                          int(g["s"]), tzinfo=clock.tz)
     except ValueError:
         time = None
-    msg = g["msg"]
-    if g.get("peer") and "[" not in msg:
-        # keep the peer the prefix names where the message itself has none
-        msg = f"{msg}"
-    rec = Record(line=lineno, text=line, message=msg, time=time, process="racoon", level=g["type"])
-    return rec
+    return Record(line=lineno, text=line, message=g["msg"], time=time, process="racoon", level=g["type"])
