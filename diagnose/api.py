@@ -7,10 +7,12 @@ caller renders the returned ``Report``.
 
 from __future__ import annotations
 
+import gc
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone, tzinfo
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from . import __version__
 from .catalog.engine import match_all, to_finding
@@ -127,6 +129,31 @@ def _hint_tz(src: Source) -> tzinfo | None:
 
 def diagnose_sources(sources: Iterable[Source], opts: Options | None = None,
                      warnings: list[str] | None = None, sessions_out: list[Session] | None = None) -> Report:
+    with collector_paused():
+        return _diagnose_sources(sources, opts, warnings, sessions_out)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector for one diagnosis.
+
+    A diagnosis allocates an event object, its attribute dict and lists for most log lines
+    and keeps them all until the report is built; none of them form reference cycles, so
+    every automatic collection rescans a growing heap and finds nothing: on a dense 5 MB
+    gateway log that was a third of the run time. Reference counting still frees everything;
+    the collector resumes (as it was) when the diagnosis ends.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _diagnose_sources(sources: Iterable[Source], opts: Options | None,
+                      warnings: list[str] | None, sessions_out: list[Session] | None) -> Report:
     opts = opts or Options()
     report = Report(tool_version=__version__, warnings=warnings if warnings is not None else [])
     sessions: list[Session] = []

@@ -102,7 +102,7 @@ def _compile_where(where: dict[str, Any]) -> tuple[tuple[str, int, Any], ...]:
 def event_matches(ev: Event, cond: Condition) -> bool:
     if ev.kind != cond.event:
         return False
-    if cond.side and ev.side != cond.side:  # Side is a str enum: compares equal to its value
+    if cond.side and ev.side._value_ != cond.side:
         return False
     attrs = ev.attrs
     checks = cond.where_plan
@@ -147,7 +147,7 @@ def _group_hits(group: Group, events: list[Event],
         elif len(found) >= cond.min_count:
             met = True
             hits.append((cond, found))
-            sides.update(e.side.value for e in found)
+            sides.update(e.side._value_ for e in found)
     if group.both_sides and not {"server", "client"} <= sides:
         return False, hits
     return met, hits
@@ -161,12 +161,30 @@ def index_unit(events: list[Event]) -> tuple[dict[str, list[Event]], set[str]]:
         lst = by_kind.get(e.kind)
         if lst is None:
             by_kind[e.kind] = [e]
-            sides.add(e.side.value)
         else:
             lst.append(e)
-            if e.side.value not in sides:
-                sides.add(e.side.value)
+        sides.add(e.side._value_)  # ``_value_``: a plain attribute, where ``.value`` is a descriptor call
     return by_kind, sides
+
+
+def _required_hits(groups: list[Group], events: list[Event], by_kind: dict[str, list[Event]] | None
+                   ) -> list[list[tuple[Condition, list[Event]]]] | None:
+    """Every required group's hits (in the pattern's order), or None as soon as one is unmet.
+
+    Groups are tried cheapest first (fewest events of their kinds in this unit), so a pattern
+    whose rare event is missing is dropped before its common events are scanned; the hits
+    are returned in the pattern's order, so evidence comes out the same either way.
+    """
+    order = range(len(groups))
+    if by_kind is not None and len(groups) > 1:
+        order = sorted(order, key=lambda i: sum(len(by_kind.get(c.event, ())) for c in groups[i].any))
+    out: list[list[tuple[Condition, list[Event]]]] = [[] for _ in groups]
+    for i in order:
+        met, hits = _group_hits(groups[i], events, by_kind)
+        if not met:
+            return None
+        out[i] = hits
+    return out
 
 
 def evaluate(pattern: Pattern, events: list[Event], unit: str,
@@ -174,14 +192,14 @@ def evaluate(pattern: Pattern, events: list[Event], unit: str,
     """Score one pattern over one unit; ``index`` (from ``index_unit``) only makes it faster."""
     if not events:
         return None
-    by_kind, sides_present = index if index is not None else (None, {e.side.value for e in events})
+    by_kind, sides_present = index if index is not None else (None, {e.side._value_ for e in events})
     if not sides_present & set(pattern.sides) and "unknown" not in sides_present:
         return None
+    required = _required_hits(pattern.required, events, by_kind)
+    if required is None:
+        return None
     m = Match(pattern=pattern, confidence=pattern.base_confidence, unit=unit)
-    for group in pattern.required:
-        met, hits = _group_hits(group, events, by_kind)
-        if not met:
-            return None
+    for group, hits in zip(pattern.required, required):
         _collect(m, "required", group, hits)
     for group in pattern.contradicting:
         met, hits = _group_hits(group, events, by_kind)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Iterator
 
@@ -84,6 +85,7 @@ class CharonParser:
         last_ts: datetime | None = None
         roles = {"initiator": 0, "responder": 0}
         pending: list[Event] = []
+        cache: dict[str, _Template | None] = {}
         for lineno, raw in lines:
             stats.lines += 1
             line = raw.rstrip()
@@ -96,11 +98,7 @@ class CharonParser:
             ts_text, ts, thread, group, name, ike_id, msg = parsed
             last_ts_text, last_ts = ts_text, ts
             stats.recognised += 1
-            hit = t.match(msg.strip())
-            if hit is None:
-                continue
-            rule, m = hit
-            ev = self._event(rule, m, ctx, lineno, raw, ts, thread, name, ike_id, thread_ctx)
+            ev = self._event(msg.strip(), ctx, lineno, raw, ts, thread, name, ike_id, thread_ctx, cache)
             if ev is None:
                 continue
             if ev.kind == "ike_start":
@@ -189,63 +187,110 @@ class CharonParser:
             return None, None
         return head[:n], ts
 
-    def _event(self, rule, m, ctx: ParseContext, lineno: int, raw: str, ts, thread, name, ike_id,
-               thread_ctx: dict[str, dict[str, Any]]) -> Event | None:
-        attrs: dict[str, Any] = {}
-        envelope: dict[str, Any] = {}
-        for key, is_envelope, (how, data) in rule.plan:
-            if how == "lit":
-                v = data
-            elif how == "grp":
-                v = m.group(data)
-            else:
-                v = resolve_plan((how, data), m)
-            if is_envelope:
-                envelope[key] = v
-            elif v is not None:
-                attrs[key] = v
-        tc = thread_ctx.setdefault(thread or "-", {})
-        kind = rule.kind
-        if "_summary" in envelope:
-            attrs.update(expand_summary(envelope.pop("_summary") or ""))
-            tc["exchange"] = attrs.get("exchange")
-        elif kind in ("proposals_received", "proposals_configured"):
-            props = [p.strip() for p in str(attrs.get("proposals", "")).split(", ") if p.strip()]
-            attrs["proposals"] = props
-            attrs["proto"] = props[0].split(":", 1)[0] if props and ":" in props[0] else None
-            if kind == "proposals_received":
+    def _event(self, msg: str, ctx: ParseContext, lineno: int, raw: str, ts, thread, name, ike_id,
+               thread_ctx: dict[str, dict[str, Any]], cache: dict[str, "_Template | None"]) -> Event | None:
+        tpl = cache.get(msg, _MISSING)
+        if tpl is _MISSING:
+            if len(cache) >= _CACHE_MAX:  # bounded: unique lines (packets with ports) must not pile up
+                cache.clear()
+            hit = table().match(msg)
+            tpl = cache[msg] = None if hit is None else _template(*hit)
+        if tpl is None:
+            return None
+        attrs = dict(tpl.attrs)
+        for key in tpl.list_keys:  # events never share mutable attributes
+            attrs[key] = list(attrs[key])
+        kind = tpl.kind
+        if tpl.sets_ctx:
+            tc = thread_ctx.setdefault(thread or "-", {})
+            if kind == "no_proposal":
+                exch = tc.get("exchange")
+                attrs["proto"] = tc.get("proto") or ("IKE" if exch in _IKE_INIT_EXCHANGES else "ESP")
+                attrs["stage"] = _STAGES.get(exch or "", "unknown")
+            elif kind == "proposals_received":
                 tc["proto"] = attrs["proto"]
-        elif kind == "proposal_selected":
-            prop = str(attrs.get("proposal", ""))
-            attrs["proto"] = prop.split(":", 1)[0] if ":" in prop else None
-            algs = prop.split(":", 1)[-1].split("/")
-            ke = [a for a in algs if a.startswith(("MODP_", "ECP_", "CURVE_", "KE", "MLKEM", "NO_EXT"))]
-            attrs["ke"] = next((a for a in ke if not a.startswith("NO_EXT")), None)
-        elif kind == "no_proposal":
-            exch = tc.get("exchange")
-            attrs["proto"] = tc.get("proto") or ("IKE" if exch in ("IKE_SA_INIT", "ID_PROT", "AGGRESSIVE") else "ESP")
-            attrs["stage"] = {"IKE_SA_INIT": "ike_init", "IKE_AUTH": "ike_auth", "CREATE_CHILD_SA": "rekey",
-                              "QUICK_MODE": "quick_mode", "ID_PROT": "ike_init",
-                              "AGGRESSIVE": "ike_init"}.get(exch or "", "unknown")
-        elif kind in ("packet", "config_lookup", "no_matching_config"):
-            for key in ("src", "dst"):
-                if key in attrs:
-                    host, _, port = str(attrs[key]).partition("[")
-                    attrs[key] = host
-                    if port:
-                        attrs[f"{key}_port"] = int(port.rstrip("]"))
-            if "size" in attrs and attrs["size"] is not None:
-                attrs["size"] = int(attrs["size"])
-        elif kind == "rekey" and attrs.get("stage") == "failed" and "IKE_SA" in m.group(0):
-            attrs["what"] = "ike"
-        peer = envelope.get("_peer")
-        if isinstance(peer, str):
-            peer = peer.split("[", 1)[0]
-        spis = tuple(str(envelope["_spis"]).split()) if envelope.get("_spis") else ()
+            else:
+                tc["exchange"] = attrs.get("exchange")
         return Event(
             kind=kind, path=ctx.path, line=lineno, text=raw, time=ts, side=ctx.side,
-            ike_id=str(ike_id) if ike_id else (str(envelope["_id"]) if envelope.get("_id") else None),
-            ike_name=name or envelope.get("_name"), thread=thread, peer=peer, spis=spis, attrs=attrs)
+            ike_id=str(ike_id) if ike_id else tpl.env_id,
+            ike_name=name or tpl.env_name, thread=thread, peer=tpl.peer, spis=tpl.spis, attrs=attrs)
+
+
+_MISSING: Any = object()
+_CACHE_MAX = 65536  # distinct message texts remembered per input
+_IKE_INIT_EXCHANGES = ("IKE_SA_INIT", "ID_PROT", "AGGRESSIVE")
+_STAGES = {"IKE_SA_INIT": "ike_init", "IKE_AUTH": "ike_auth", "CREATE_CHILD_SA": "rekey",
+           "QUICK_MODE": "quick_mode", "ID_PROT": "ike_init", "AGGRESSIVE": "ike_init"}
+
+
+@dataclass(slots=True, frozen=True)
+class _Template:
+    """Everything an event takes from its message text alone.
+
+    Busy gateways print the same few message texts thousands of times (``parsed IKE_AUTH
+    request 1 [ ... ]``), so the table match and attribute building run once per distinct
+    text; only the per-thread context (``no_proposal`` needs the exchange a thread is in)
+    is applied per line.
+    """
+
+    kind: str
+    attrs: dict[str, Any]
+    list_keys: tuple[str, ...]
+    peer: str | None
+    spis: tuple[str, ...]
+    env_id: str | None
+    env_name: str | None
+    sets_ctx: bool  # the event reads or updates its thread's context
+
+
+def _template(rule, m) -> _Template:
+    attrs: dict[str, Any] = {}
+    envelope: dict[str, Any] = {}
+    for key, is_envelope, (how, data) in rule.plan:
+        if how == "lit":
+            v = data
+        elif how == "grp":
+            v = m.group(data)
+        else:
+            v = resolve_plan((how, data), m)
+        if is_envelope:
+            envelope[key] = v
+        elif v is not None:
+            attrs[key] = v
+    kind = rule.kind
+    sets_ctx = kind in ("no_proposal", "proposals_received")
+    if "_summary" in envelope:
+        attrs.update(expand_summary(envelope.pop("_summary") or ""))
+        sets_ctx = True
+    elif kind in ("proposals_received", "proposals_configured"):
+        props = [p.strip() for p in str(attrs.get("proposals", "")).split(", ") if p.strip()]
+        attrs["proposals"] = props
+        attrs["proto"] = props[0].split(":", 1)[0] if props and ":" in props[0] else None
+    elif kind == "proposal_selected":
+        prop = str(attrs.get("proposal", ""))
+        attrs["proto"] = prop.split(":", 1)[0] if ":" in prop else None
+        algs = prop.split(":", 1)[-1].split("/")
+        ke = [a for a in algs if a.startswith(("MODP_", "ECP_", "CURVE_", "KE", "MLKEM", "NO_EXT"))]
+        attrs["ke"] = next((a for a in ke if not a.startswith("NO_EXT")), None)
+    elif kind in ("packet", "config_lookup", "no_matching_config"):
+        for key in ("src", "dst"):
+            if key in attrs:
+                host, _, port = str(attrs[key]).partition("[")
+                attrs[key] = host
+                if port:
+                    attrs[f"{key}_port"] = int(port.rstrip("]"))
+        if "size" in attrs and attrs["size"] is not None:
+            attrs["size"] = int(attrs["size"])
+    elif kind == "rekey" and attrs.get("stage") == "failed" and "IKE_SA" in m.group(0):
+        attrs["what"] = "ike"
+    peer = envelope.get("_peer")
+    if isinstance(peer, str):
+        peer = peer.split("[", 1)[0]
+    spis = tuple(str(envelope["_spis"]).split()) if envelope.get("_spis") else ()
+    return _Template(kind=kind, attrs=attrs, list_keys=tuple(k for k, v in attrs.items() if type(v) is list),
+                     peer=peer, spis=spis, env_id=str(envelope["_id"]) if envelope.get("_id") else None,
+                     env_name=envelope.get("_name"), sets_ctx=sets_ctx)
 
 
 def _strip_header(line: str) -> tuple[str | None, bool]:
