@@ -9,7 +9,10 @@ A case is what a support engineer would hand to ``diagnose`` in one go:
   folder (a tarball of tickets);
 * an archive inside an archive (one level) is copied into the run's private
   temporary folder and treated like a top-level archive; its paths are shown as
-  ``outer!inner!member``.
+  ``outer!inner!member``;
+* a compressed tarball (tar.gz, tar.bz2, tar.xz) of several cases has its log
+  members copied into that folder in one sequential pass, because it has no
+  index: every worker would otherwise decompress it from the start.
 
 A ``CaseSpec`` holds only paths and names (no open files, no lambdas), so it
 pickles to a worker process or a Dask worker, which reopens the inputs itself.
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import os
 import shutil
@@ -31,11 +35,26 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InputError
-from ..input.sources import NOT_LOGS, Source, iter_sources, safe_member_name
+from ..input.sources import MAX_MEMBERS, NOT_LOGS, Source, iter_sources, safe_member_name
+from ..input.streams import DATA_ERRORS, GuardedReader, compression_of, expansion_limit
 from .rotation import order_rotated
 
 MAX_NESTED = 8 * 1024**3  # bytes a nested archive may take in the private temp folder
+MAX_COPIED = 8 * 1024**3  # bytes of compressed-tarball members one run may copy to the private temp folder
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".zip")
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCopy:
+    """Where discovery copied an archive member to, and what the archive's listing said about it.
+
+    The worker reads the copy but names it, sizes it, dates it and hints it as
+    the member, so its findings are those of reading the member in place.
+    """
+
+    path: str  # a numbered file in the private temp folder (never a path made from the member name)
+    mtime: float | None = None
+    hints: tuple[tuple[str, object], ...] = ()  # a collect bundle's manifest hints, as (key, value) pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +64,7 @@ class InputRef:
     container: str  # a file system path (a log file or an archive)
     member: str | None = None  # the archive member's cleaned name, if any
     size: int = 0
+    copy: MemberCopy | None = None  # the member's bytes, copied out of a compressed tarball
 
     @property
     def name(self) -> str:
@@ -100,10 +120,16 @@ def _is_log_file(p: Path) -> bool:
 
 
 class Discovery:
-    """Walks paths into cases; owns the private temp folder nested archives are copied to."""
+    """Walks paths into cases; owns the private temp folder nested archives and members are copied to.
 
-    def __init__(self) -> None:
+    ``copy_members=False`` leaves compressed tarballs to be re-read by each case (for workers
+    that cannot see this machine's temp folder, or a caller that will not clean up).
+    """
+
+    def __init__(self, copy_members: bool = True) -> None:
         self._tmp: str | None = None
+        self.copy_members = copy_members
+        self._copy_left = MAX_COPIED
 
     @property
     def tmpdir(self) -> str:
@@ -178,9 +204,10 @@ class Discovery:
             keep.append(src)
         groups = _group_members([s.name.split("!", 1)[1] for s in keep])
         sizes = {s.name.split("!", 1)[1]: s.size or 0 for s in keep}
+        copies = self._copy_members(path, keep) if len(groups) > 1 and self.copy_members else {}
         out = []
         for label, members in groups:
-            refs = [InputRef(str(path), m, sizes[m]) for m in order_rotated(members)]
+            refs = [InputRef(str(path), m, sizes[m], copies.get(m)) for m in order_rotated(members)]
             out.append(CaseSpec(name=f"{name}!{label}" if label else name, inputs=refs))
         out.extend(inner)
         if not out:
@@ -197,12 +224,7 @@ class Discovery:
         fd, tmp = tempfile.mkstemp(dir=self.tmpdir, suffix=".arc")
         try:
             with os.fdopen(fd, "wb") as out, _raw_member(container, member) as f:
-                left = MAX_NESTED
-                while chunk := f.read(1024 * 1024):
-                    left -= len(chunk)
-                    if left < 0:
-                        raise ValueError(f"larger than {MAX_NESTED // 1024**3} GiB")
-                    out.write(chunk)
+                _copy_capped(f, out, MAX_NESTED)
         except (OSError, EOFError, ValueError, KeyError, tarfile.TarError, zipfile.BadZipFile) as exc:
             warn.append(f"{shown}: skipped ({exc})")
             return []
@@ -211,6 +233,85 @@ class Discovery:
             warn.append(f"{shown}: skipped (not a readable archive)")
             return []
         return self._archive(tmp_path, nested=True, shown=shown)
+
+    def _copy_members(self, path: Path, keep: list[Source]) -> dict[str, MemberCopy]:
+        """Copy a compressed tarball's log members to the private temp folder, in one sequential pass.
+
+        A tar.gz has no index: without copies each case's worker decompresses it
+        from the start to list it, and again up to each of its members, so N
+        cases cost O(N x archive).  ``keep`` is what the listing accepted (unsafe
+        names, links and devices already refused, decompression already capped);
+        only those members are copied, to numbered files.  Returns {} (cases read
+        the archive, as before) for a plain tar, past the ``MAX_COPIED`` budget,
+        or when anything fails.
+        """
+        by_member = {s.name.split("!", 1)[1]: s for s in keep}  # a repeated name: the last, as the worker's lookup
+        if not _compressed(path) or sum(s.size or 0 for s in by_member.values()) > self._copy_left:
+            return {}
+        folder = tempfile.mkdtemp(dir=self.tmpdir)
+        files = {m: os.path.join(folder, str(i)) for i, m in enumerate(by_member)}
+        left = self._copy_left
+        try:
+            left -= _copy_tar_members(path, files, left)
+        except (InputError, *DATA_ERRORS):
+            shutil.rmtree(folder, ignore_errors=True)
+            return {}
+        self._copy_left = left
+        return {m: MemberCopy(files[m], s.mtime, tuple(s.hints.items())) for m, s in by_member.items()}
+
+
+def _compressed(path: Path) -> bool:
+    """gzip, bzip2 or xz magic: a tar without random access (a plain tar or a zip has it)."""
+    try:
+        with open(path, "rb") as f:
+            return compression_of(f.read(6)) is not None
+    except OSError:
+        return False
+
+
+def _copy_capped(src: BinaryIO, out: BinaryIO, cap: int) -> int:
+    """Copy ``src`` to ``out``; past ``cap`` bytes raise ValueError (the temp folder must not fill the disk)."""
+    done = 0
+    while chunk := src.read(1024 * 1024):
+        done += len(chunk)
+        if done > cap:
+            raise ValueError(f"larger than {cap // 1024**3} GiB")
+        out.write(chunk)
+    return done
+
+
+def _copy_tar_members(path: Path, files: dict[str, str], cap: int) -> int:
+    """Stream a compressed tar once, copying each member named in ``files`` to its file; bytes copied.
+
+    Decompression goes through the same capped reader as every source stream.
+    Members are matched by their cleaned names, walked as the listing walks
+    them, so a repeated name ends with the last copy, as the listing keeps it.
+    Raises if a member is missing (the archive changed since it was listed).
+    """
+    with open(path, "rb") as raw:
+        comp = compression_of(raw.read(6))
+        if comp is None:
+            raise ValueError("not compressed")
+        raw.seek(0)
+        limit = expansion_limit(os.fstat(raw.fileno()).st_size)
+        copied, seen = 0, set()
+        with io.BufferedReader(GuardedReader(comp[1](raw), str(path), limit, f"{comp[0]} data")) as stream, \
+                tarfile.open(fileobj=stream, mode="r|") as tar:
+            for i, m in enumerate(tar):
+                if i >= MAX_MEMBERS:
+                    break
+                member = safe_member_name(m.name) if m.isfile() else None
+                if member is None or member not in files:
+                    continue
+                f = tar.extractfile(m)
+                if f is None:
+                    raise ValueError(f"{member}: not a regular file")
+                with f, open(files[member], "wb") as out:
+                    copied += _copy_capped(f, out, cap - copied)
+                seen.add(member)
+    if seen != set(files):
+        raise ValueError("members missing since the archive was listed")
+    return copied
 
 
 def _raw_member(container: str, member: str) -> BinaryIO:
@@ -258,6 +359,10 @@ def _size(p: Path) -> int:
 
 
 def discover(paths: list[str], discovery: Discovery | None = None) -> list[CaseSpec]:
-    """Cases for ``paths`` in a stable order (nested archives need a ``Discovery`` kept open)."""
-    d = discovery or Discovery()
+    """Cases for ``paths`` in a stable order.
+
+    Nested archives and member copies live in a ``Discovery``'s temp folder: pass one
+    and keep it open while the cases run.  Without one, members are not copied.
+    """
+    d = discovery or Discovery(copy_members=False)
     return d.cases(paths)

@@ -36,7 +36,8 @@ class BatchOptions:
 def run_batch(paths: list[str], out: IO[str], opts: BatchOptions | None = None) -> Summary:
     opts = opts or BatchOptions()
     summary = Summary()
-    with Discovery() as disc:
+    # workers of a remote Dask scheduler cannot see this machine's temp folder: no member copies for them
+    with Discovery(copy_members=not (opts.executor == "dask" and opts.scheduler)) as disc:
         specs = disc.cases(paths)
         for s in specs:
             s.log_format, s.side, s.year, s.tz_offset_s = opts.log_format, opts.side, opts.year, opts.tz_offset_s

@@ -15,14 +15,14 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta, timezone
 from functools import lru_cache
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..api import Options, diagnose_sources
 from ..catalog.model import Pattern, load_catalog
-from ..errors import IkedoctorError
+from ..errors import IkedoctorError, InputError
 from ..events import Side
-from ..input.sources import Source, iter_sources
-from .cases import CaseSpec
+from ..input.sources import Source, decompressing, iter_sources
+from .cases import CaseSpec, MemberCopy
 from ..redact import Redactor, redact_report, scrub_report
 
 
@@ -67,6 +67,9 @@ def case_sources(spec: CaseSpec, warnings: list[str]) -> list[Source]:
     listed: dict[str, dict[str, Source]] = {}
     out: list[Source] = []
     for ref in spec.inputs:
+        if ref.copy is not None:
+            out.append(_copied_member(ref.name, ref.size, ref.copy))
+            continue
         if ref.member is None:
             out.extend(iter_sources([ref.container], warnings))
             continue
@@ -78,6 +81,26 @@ def case_sources(spec: CaseSpec, warnings: list[str]) -> list[Source]:
         else:
             out.append(src)
     return out
+
+
+def _copied_member(name: str, size: int, copy: MemberCopy) -> Source:
+    """An archive member discovery copied to the private temp folder, read as the member itself.
+
+    Named, sized, dated and hinted as the archive listing gave it, and opened
+    through the same ``decompressing`` (cap, archive-in-archive refused), so the
+    report is what reading the member in place gives.  The copy's temp path
+    never shows, so it needs no ``_rename`` (which runs after redaction, and
+    redaction may treat a temp path and an ``archive!member`` name differently).
+    """
+
+    def opener() -> BinaryIO:
+        try:
+            return open(copy.path, "rb")
+        except OSError as exc:
+            raise InputError(name, f"cannot read its copy in the temporary folder ({exc.strerror})") from None
+
+    return Source(name, lambda: decompressing(opener, name, size), size=size, mtime=copy.mtime,
+                  hints=dict(copy.hints))
 
 
 def run_case(spec: CaseSpec) -> CaseResult:
