@@ -23,3 +23,13 @@ def test_benchmark_small(tmp_path, capsys):
     assert main(["--sizes", "1M", "--dir", str(tmp_path), "--jobs", "1", "2", "--ticket-size", "512K"]) == 0
     out = capsys.readouterr().out
     assert "batch MB/s" in out and "control" in out and len(out.splitlines()) == 4
+
+
+@pytest.mark.benchmark
+def test_floor_benchmark_prints_every_step(tmp_path, capsys):
+    from benchmarks.bench_floor import main as floor_main, steps
+    [log] = build(tmp_path / "c", 100_000, 1)
+    assert floor_main([str(log), "--repeat", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out[2:]] == list(steps([log]))
+    assert out[2].split()[2] == "1.0000"  # plain reading is the baseline

@@ -1,0 +1,132 @@
+"""How fast can anything that looks at every line go? The ceiling under ``batch``'s ratio.
+
+    python -m benchmarks.bench_floor [LOG ...]      (default: the 10M benchmark corpus)
+
+Issue 7 asks for ``batch`` at one eighth of plain line reading. This measures, in one
+process over the same bytes, a ladder of steps from plain reading up to the whole diagnosis,
+each as MB/s and as a ratio to plain reading:
+
+* ``plain``      — ``for line in file`` in binary mode (the baseline);
+* ``split``      — read, decode the whole file as UTF-8 and split it into lines (all in C);
+* ``loop``       — the same, plus an empty Python loop over the lines;
+* ``re.match``   — the loop plus one anchored regex (a charon file-log prefix) per line: the
+  least any parser that places each line can do;
+* ``re.findall`` — one ``findall`` of that prefix over the whole text: the per-line tuples
+  are built in C, no Python loop at all;
+* ``reader``     — ikedoctor's reader (``numbered_lines``: CR/CRLF, NUL, bad UTF-8, long lines);
+* ``parse``      — the reader plus the charon parser (events);
+* ``diagnose``   — the whole pipeline (parse, year/zone settling, sessions, catalog, report).
+
+Each step is timed as the best of ``--repeat`` runs of CPU time. When even ``re.match`` is
+below one eighth, no design that touches every line in Python reaches it; a dense gateway log
+(most lines carry an event the catalog or the session builder needs) cannot skip its lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from .corpus import build
+
+#: a charon file-log prefix (``Mmm dd HH:MM:SS NN[GRP] <name|N> ``): only something to match
+_PREFIX = re.compile(r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (\d{2,})\[([A-Z]{3})\] (?:<(?:([^|>]*)\|)?(\d+)> )?")
+_PREFIX_ALL = re.compile(_PREFIX.pattern + r"(.*)$", re.M)
+
+
+def _best(fn: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t0)
+    return best
+
+
+def steps(files: list[Path]) -> dict[str, Callable[[], object]]:
+    def plain() -> int:
+        n = 0
+        for p in files:
+            with open(p, "rb") as f:
+                for _ in f:
+                    n += 1
+        return n
+
+    def split() -> int:
+        return sum(len(p.read_bytes().decode("utf-8").split("\n")) for p in files)
+
+    def loop() -> int:
+        n = 0
+        for p in files:
+            for _ in p.read_bytes().decode("utf-8").split("\n"):
+                n += 1
+        return n
+
+    def match() -> int:
+        n = 0
+        m = _PREFIX.match
+        for p in files:
+            for line in p.read_bytes().decode("utf-8").split("\n"):
+                if m(line):
+                    n += 1
+        return n
+
+    def findall() -> int:
+        return sum(len(_PREFIX_ALL.findall(p.read_bytes().decode("utf-8"))) for p in files)
+
+    def reader() -> int:
+        from diagnose.input.reader import numbered_lines
+        n = 0
+        for p in files:
+            with open(p, "rb") as f:
+                for _ in numbered_lines(f):
+                    n += 1
+        return n
+
+    def parse() -> int:
+        from diagnose.input.reader import numbered_lines
+        from diagnose.parsers.base import ParseContext
+        from diagnose.parsers.charon import CharonParser
+        n = 0
+        for p in files:
+            with open(p, "rb") as f:
+                n += sum(1 for _ in CharonParser().parse(numbered_lines(f), ParseContext(path=str(p))))
+        return n
+
+    def diagnose() -> int:
+        from diagnose.api import diagnose_paths
+        return sum(len(diagnose_paths([str(p)]).findings) for p in files)
+
+    return {"plain": plain, "split": split, "loop": loop, "re.match": match, "re.findall": findall,
+            "reader": reader, "parse": parse, "diagnose": diagnose}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("logs", nargs="*", type=Path)
+    ap.add_argument("--dir", default="/tmp/ikedoctor-bench", help="where the default corpus is built (reused)")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+    files = args.logs or build(Path(args.dir) / "corpus-10M", 10 * 1024**2, 2)
+    size = sum(p.stat().st_size for p in files) / 1024**2
+    from diagnose.catalog.model import load_catalog
+    load_catalog()  # loaded once, as in a batch worker
+    gc.collect()
+    print(f"{size:.1f} MB in {len(files)} file(s); CPU time, best of {args.repeat}")
+    print(f"{'step':>10} {'MB/s':>8} {'ratio':>7}")
+    base = None
+    for name, fn in steps(files).items():
+        t = _best(fn, args.repeat)
+        mbs = size / t
+        base = base or mbs
+        print(f"{name:>10} {mbs:>8.1f} {mbs / base:>7.4f}  (1/{base / mbs:.1f})", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
