@@ -106,6 +106,8 @@ class Event:
     ``ike_id`` is the IKE_SA unique id (charon's ``name[N]``) or any other stable
     per-SA key the log offers; ``thread`` lets the session builder attach lines
     that carry no SA reference to the SA their worker thread is handling.
+    ``attrs`` is read-only once parsed: the charon parser gives every event of one message
+    text the same dict (a busy log repeats a few texts thousands of times).
     """
 
     kind: str

@@ -190,7 +190,7 @@ def _year_from_neighbours(times: list[datetime], others: list[datetime]) -> int 
 
 def _year_from_reference(times: list[datetime], ref: datetime) -> int:
     """The latest year shift that puts the input's last line at or before ``ref``."""
-    last = _wall(max(times, key=_wall))
+    last = _wall(max(set(times), key=_wall))  # the same second repeats on many lines
     d0 = ref.year - last.year
     for d in (d0 + 1, d0, d0 - 1, d0 - 2):
         if shift_year(last, d) <= ref + MTIME_SLACK:

@@ -127,19 +127,46 @@ def event_matches(ev: Event, cond: Condition) -> bool:
     return True
 
 
-def _group_hits(group: Group, events: list[Event],
-                by_kind: dict[str, list[Event]] | None = None) -> tuple[bool, list[tuple[Condition, list[Event]]]]:
+#: (id(condition), id(attrs dict)) -> whether the attributes meet the condition's where/has/lacks
+Memo = dict[tuple[int, int], bool]
+
+
+def _uses_envelope(cond: Condition) -> bool:
+    return any(attr in _ENVELOPE for attr in cond.where)
+
+
+def _memo_matches(ev: Event, cond: Condition, memo: Memo) -> bool:
+    """``event_matches`` for a condition that reads only attributes, remembered per attribute dict.
+
+    Events of one charon message text share one attribute dict, so a busy log's thousands of
+    identical ``parsed IKE_AUTH request`` lines are judged once per condition.
+    """
+    if ev.kind != cond.event or (cond.side and ev.side._value_ != cond.side):
+        return False
+    key = (id(cond), id(ev.attrs))
+    hit = memo.get(key)
+    if hit is None:
+        hit = memo[key] = event_matches(ev, cond)
+    return hit
+
+
+def _group_hits(group: Group, events: list[Event], by_kind: dict[str, list[Event]] | None = None,
+                memo: Memo | None = None) -> tuple[bool, list[tuple[Condition, list[Event]]]]:
     """Whether the group is met, and the events behind it (per condition).
 
     ``by_kind`` (the unit's events grouped by kind, in order) lets a condition look only at
-    events of its own kind; the result is the same as scanning ``events``.
+    events of its own kind; the result is the same as scanning ``events``. ``memo`` must live
+    no longer than the events it was filled from (it keys on object ids).
     """
     hits: list[tuple[Condition, list[Event]]] = []
     met = False
     sides: set[str] = set()
     for cond in group.any:
         pool = events if by_kind is None else by_kind.get(cond.event, ())
-        found = [e for e in pool if event_matches(e, cond)]
+        if memo is None or not pool or _uses_envelope(cond):
+            found = [e for e in pool if event_matches(e, cond)]
+        else:
+            found = [e for e in pool if _memo_matches(e, cond, memo)]
         if cond.absent:
             if not found:
                 met = True
@@ -167,8 +194,8 @@ def index_unit(events: list[Event]) -> tuple[dict[str, list[Event]], set[str]]:
     return by_kind, sides
 
 
-def _required_hits(groups: list[Group], events: list[Event], by_kind: dict[str, list[Event]] | None
-                   ) -> list[list[tuple[Condition, list[Event]]]] | None:
+def _required_hits(groups: list[Group], events: list[Event], by_kind: dict[str, list[Event]] | None,
+                   memo: Memo | None = None) -> list[list[tuple[Condition, list[Event]]]] | None:
     """Every required group's hits (in the pattern's order), or None as soon as one is unmet.
 
     Groups are tried cheapest first (fewest events of their kinds in this unit), so a pattern
@@ -180,7 +207,7 @@ def _required_hits(groups: list[Group], events: list[Event], by_kind: dict[str, 
         order = sorted(order, key=lambda i: sum(len(by_kind.get(c.event, ())) for c in groups[i].any))
     out: list[list[tuple[Condition, list[Event]]]] = [[] for _ in groups]
     for i in order:
-        met, hits = _group_hits(groups[i], events, by_kind)
+        met, hits = _group_hits(groups[i], events, by_kind, memo)
         if not met:
             return None
         out[i] = hits
@@ -188,28 +215,28 @@ def _required_hits(groups: list[Group], events: list[Event], by_kind: dict[str, 
 
 
 def evaluate(pattern: Pattern, events: list[Event], unit: str,
-             index: tuple[dict[str, list[Event]], set[str]] | None = None) -> Match | None:
+             index: tuple[dict[str, list[Event]], set[str]] | None = None, memo: Memo | None = None) -> Match | None:
     """Score one pattern over one unit; ``index`` (from ``index_unit``) only makes it faster."""
     if not events:
         return None
     by_kind, sides_present = index if index is not None else (None, {e.side._value_ for e in events})
     if not sides_present & set(pattern.sides) and "unknown" not in sides_present:
         return None
-    required = _required_hits(pattern.required, events, by_kind)
+    required = _required_hits(pattern.required, events, by_kind, memo)
     if required is None:
         return None
     m = Match(pattern=pattern, confidence=pattern.base_confidence, unit=unit)
     for group, hits in zip(pattern.required, required):
         _collect(m, "required", group, hits)
     for group in pattern.contradicting:
-        met, hits = _group_hits(group, events, by_kind)
+        met, hits = _group_hits(group, events, by_kind, memo)
         if met:
             if group.veto:
                 return None
             m.confidence -= group.weight
             _collect(m, "contradicting", group, hits)
     for group in pattern.supporting:
-        met, hits = _group_hits(group, events, by_kind)
+        met, hits = _group_hits(group, events, by_kind, memo)
         if met:
             m.confidence += group.weight
             _collect(m, "supporting", group, hits)
@@ -317,13 +344,14 @@ def render(text: str, values: dict[str, Any]) -> str:
 def match_all(patterns: list[Pattern], sessions: list[Session]) -> list[Match]:
     """Every pattern over every unit; suppression inside a session; merge across sessions."""
     per_unit: dict[str, list[Match]] = {}
+    memo: Memo = {}  # lives only while ``sessions`` hold their events
     # each scope's units are built and indexed once, not once per pattern
     cache: dict[str, list[tuple[str, list[Event], tuple[dict[str, list[Event]], set[str]]]]] = {}
     for pt in patterns:
         if pt.scope not in cache:
             cache[pt.scope] = [(u, evs, index_unit(evs)) for u, evs in units(sessions, pt.scope)]
         for unit, events, index in cache[pt.scope]:
-            m = evaluate(pt, events, unit, index)
+            m = evaluate(pt, events, unit, index, memo)
             if m is not None:
                 per_unit.setdefault(unit, []).append(m)
     # suppression is judged per session; patterns of wider scope suppress in every session they cover

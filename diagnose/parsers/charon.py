@@ -86,6 +86,7 @@ class CharonParser:
         roles = {"initiator": 0, "responder": 0}
         pending: list[Event] = []
         cache: dict[str, _Template | None] = {}
+        strings: dict[str | None, str | None] = {}
         for lineno, raw in lines:
             stats.lines += 1
             line = raw.rstrip()
@@ -96,6 +97,9 @@ class CharonParser:
                 stats.miss(lineno, raw)
                 continue
             ts_text, ts, thread, group, name, ike_id, msg = parsed
+            # one string object per distinct thread/SA name/id: events keep them for the whole run
+            thread, name, ike_id = (strings.setdefault(thread, thread), strings.setdefault(name, name),
+                                    strings.setdefault(ike_id, ike_id))
             last_ts_text, last_ts = ts_text, ts
             stats.recognised += 1
             ev = self._event(msg.strip(), ctx, lineno, raw, ts, thread, name, ike_id, thread_ctx, cache)
@@ -197,14 +201,15 @@ class CharonParser:
             tpl = cache[msg] = None if hit is None else _template(*hit)
         if tpl is None:
             return None
-        attrs = dict(tpl.attrs)
-        for key in tpl.list_keys:  # events never share mutable attributes
-            attrs[key] = list(attrs[key])
+        # events of one message text share its attribute dict: nothing mutates an event's
+        # attributes after parsing, and copies were a fifth of the parse time and memory
+        attrs = tpl.attrs
         kind = tpl.kind
         if tpl.sets_ctx:
             tc = thread_ctx.setdefault(thread or "-", {})
             if kind == "no_proposal":
                 exch = tc.get("exchange")
+                attrs = dict(attrs)
                 attrs["proto"] = tc.get("proto") or ("IKE" if exch in _IKE_INIT_EXCHANGES else "ESP")
                 attrs["stage"] = _STAGES.get(exch or "", "unknown")
             elif kind == "proposals_received":
@@ -235,8 +240,7 @@ class _Template:
     """
 
     kind: str
-    attrs: dict[str, Any]
-    list_keys: tuple[str, ...]
+    attrs: dict[str, Any]  # shared by every event of this text: read-only
     peer: str | None
     spis: tuple[str, ...]
     env_id: str | None
@@ -288,8 +292,7 @@ def _template(rule, m) -> _Template:
     if isinstance(peer, str):
         peer = peer.split("[", 1)[0]
     spis = tuple(str(envelope["_spis"]).split()) if envelope.get("_spis") else ()
-    return _Template(kind=kind, attrs=attrs, list_keys=tuple(k for k, v in attrs.items() if type(v) is list),
-                     peer=peer, spis=spis, env_id=str(envelope["_id"]) if envelope.get("_id") else None,
+    return _Template(kind=kind, attrs=attrs, peer=peer, spis=spis, env_id=str(envelope["_id"]) if envelope.get("_id") else None,
                      env_name=envelope.get("_name"), sets_ctx=sets_ctx)
 
 
