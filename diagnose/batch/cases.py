@@ -204,7 +204,8 @@ class Discovery:
             keep.append(src)
         groups = _group_members([s.name.split("!", 1)[1] for s in keep])
         sizes = {s.name.split("!", 1)[1]: s.size or 0 for s in keep}
-        copies = self._copy_members(path, keep) if len(groups) > 1 and self.copy_members else {}
+        # each member read from a compressed tar decompresses it from the start: copy once when there are several
+        copies = self._copy_members(path, keep) if len(keep) > 1 and self.copy_members else {}
         out = []
         for label, members in groups:
             refs = [InputRef(str(path), m, sizes[m], copies.get(m)) for m in order_rotated(members)]

@@ -131,18 +131,22 @@ def test_workers_never_reopen_the_tarball_and_discovery_reads_it_a_fixed_number_
     assert per_size[0] == per_size[1] <= 2  # discovery's cost does not grow with the number of cases
 
 
-def test_single_case_and_plain_tar_are_not_copied(tmp_path, tmproot):
+def test_one_member_and_plain_tar_are_not_copied_but_a_single_case_of_several_members_is(tmp_path, tmproot):
     folder = _tickets(tmp_path, 2)
-    one = tmp_path / "one.tar.gz"
+    one = tmp_path / "one.tar.gz"  # one case, two members: each would decompress the tar from the start
     with tarfile.open(one, "w:gz") as tar:
         tar.add(folder / "t0", arcname="t0")
+    lone = tmp_path / "lone.tar.gz"
+    with tarfile.open(lone, "w:gz") as tar:
+        tar.add(folder / "t0" / LOGS[0], arcname=LOGS[0])
     plain = tmp_path / "tickets.tar"
     with tarfile.open(plain, "w") as tar:
         for t in sorted(folder.iterdir()):
             tar.add(t, arcname=t.name)
     with Discovery() as disc:
-        specs = disc.cases([str(one), str(plain)])
-        assert len(specs) == 3 and _copies(specs) == []
+        specs = disc.cases([str(one), str(lone), str(plain)])
+        assert len(specs) == 4
+        assert len(_copies(specs[:1])) == 2 and _copies(specs[1:]) == []
 
 
 def test_the_temp_folder_is_removed_after_the_run(tmp_path, tmproot, left_at_cleanup):
