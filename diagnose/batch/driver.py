@@ -13,6 +13,7 @@ from typing import IO
 
 from .cases import Discovery
 from .executors import run
+from .memory import case_estimate, default_budget, too_big_warning
 from .output import writer_for
 from .summary import Filters, Summary, filter_result
 from .unit import CaseResult
@@ -31,6 +32,7 @@ class BatchOptions:
     tz_offset_s: int | None = None
     progress: bool | None = None  # None: only when stderr is a terminal
     redact_key: bytes | None = None
+    memory: int | None = None  # bytes the running cases may take together; None: most of what is available
 
 
 def run_batch(paths: list[str], out: IO[str], opts: BatchOptions | None = None) -> Summary:
@@ -39,13 +41,16 @@ def run_batch(paths: list[str], out: IO[str], opts: BatchOptions | None = None) 
     # workers of a remote Dask scheduler cannot see this machine's temp folder: no member copies for them
     with Discovery(copy_members=not (opts.executor == "dask" and opts.scheduler)) as disc:
         specs = disc.cases(paths)
+        budget = opts.memory if opts.memory is not None else default_budget()
         for s in specs:
             s.log_format, s.side, s.year, s.tz_offset_s = opts.log_format, opts.side, opts.year, opts.tz_offset_s
             s.redact_key = opts.redact_key
+            if budget is not None and case_estimate(s.size) > budget:
+                s.warnings.append(too_big_warning(s.size, budget))
         writer = writer_for(opts.format, out)
         show = sys.stderr.isatty() if opts.progress is None else opts.progress
         with _Progress(show, len(specs), sum(s.size for s in specs)) as bar:
-            for res in run(specs, opts.executor, opts.jobs, opts.scheduler, bar.advance):
+            for res in run(specs, opts.executor, opts.jobs, opts.scheduler, bar.advance, budget):
                 kept = filter_result(res, opts.filters)
                 if kept is None:
                     continue

@@ -12,6 +12,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Callable, Iterator
 
 from .cases import CaseSpec
+from .memory import case_estimate
 from .unit import CaseResult, run_case
 
 Done = Callable[[CaseResult], None]
@@ -32,24 +33,37 @@ def run_serial(specs: list[CaseSpec], on_done: Done | None = None) -> Iterator[C
         yield res
 
 
-def run_processes(specs: list[CaseSpec], jobs: int, on_done: Done | None = None) -> Iterator[CaseResult]:
-    """A process pool, at most ``2 * jobs`` cases in flight (memory stays bounded), yielded in order."""
+def fits(need: int, in_use: int, memory: int | None, running: int) -> bool:
+    """Whether a case estimated at ``need`` bytes may start now; with nothing running, one always may."""
+    return memory is None or running == 0 or in_use + need <= memory
+
+
+def run_processes(specs: list[CaseSpec], jobs: int, on_done: Done | None = None,
+                  memory: int | None = None) -> Iterator[CaseResult]:
+    """A process pool, yielded in order, with at most ``2 * jobs`` cases in flight and, when
+    ``memory`` (bytes) is given, only as many running as their estimates fit (one always runs)."""
     if jobs <= 1 or len(specs) <= 1:
         yield from run_serial(specs, on_done)
         return
     window = 2 * jobs
+    need = [case_estimate(s.size) for s in specs]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pending: dict[int, Future[CaseResult]] = {}
         ready: dict[int, CaseResult] = {}
         nxt = submitted = 0
+        in_use = 0  # estimated memory of the submitted cases not finished yet
         while nxt < len(specs):
             while submitted < len(specs) and len(pending) + len(ready) < window:
+                if not fits(need[submitted], in_use, memory, running=len(pending)):
+                    break  # wait until running cases free enough
                 pending[submitted] = pool.submit(run_case, specs[submitted])
+                in_use += need[submitted]
                 submitted += 1
             done, _ = wait(list(pending.values()), return_when=FIRST_COMPLETED)
             for i, fut in list(pending.items()):
                 if fut in done:
                     del pending[i]
+                    in_use -= need[i]
                     ready[i] = fut.result()
                     if on_done:
                         on_done(ready[i])
@@ -94,10 +108,13 @@ def run_dask(specs: list[CaseSpec], scheduler: str | None, jobs: int,
 
 
 def run(specs: list[CaseSpec], executor: str = "process", jobs: int | None = None,
-        scheduler: str | None = None, on_done: Done | None = None) -> Iterator[CaseResult]:
+        scheduler: str | None = None, on_done: Done | None = None,
+        memory: int | None = None) -> Iterator[CaseResult]:
+    """``memory`` bounds the process pool only: a serial run holds one case at a time, and a
+    Dask cluster's workers have their own memory limits."""
     jobs = jobs or default_jobs()
     if executor == "serial":
         return run_serial(specs, on_done)
     if executor == "dask":
         return run_dask(specs, scheduler, jobs, on_done)
-    return run_processes(specs, jobs, on_done)
+    return run_processes(specs, jobs, on_done, memory)

@@ -61,6 +61,9 @@ def batch(
     side: Optional[Side] = typer.Option(None, "--side", help="Force the side that wrote the logs."),
     year: Optional[int] = typer.Option(None, "--year", help="Year for logs whose timestamps have none."),
     tz: Optional[str] = typer.Option(None, "--tz", help="Fixed UTC offset of logs without one (+0100)."),
+    memory: Optional[int] = typer.Option(
+        None, "--memory", min=1, help="MB the running cases may use together (default: 3/4 of the memory "
+                                      "available); larger cases wait, one too big for it runs alone."),
     redact: bool = REDACT_OPTION,
     redact_key: Optional[str] = REDACT_KEY_OPTION,
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
@@ -75,7 +78,8 @@ def batch(
             filters=Filters(_when(since, "--since"), _when(until, "--until", end=True), set(finding or ())),
             log_format=log_format, side=side.value if side else None, year=year,
             tz_offset_s=int(offset.total_seconds()) if offset is not None else None,
-            redact_key=Redactor.from_passphrase(redact_key).key if (redact or redact_key) else None)
+            redact_key=Redactor.from_passphrase(redact_key).key if (redact or redact_key) else None,
+            memory=memory * 1024**2 if memory else None)
         if output:
             buf = io.StringIO()
             summary = run_batch(paths, buf, opts)

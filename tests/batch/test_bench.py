@@ -33,3 +33,12 @@ def test_floor_benchmark_prints_every_step(tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in out[2:]] == list(steps([log]))
     assert out[2].split()[2] == "1.0000"  # plain reading is the baseline
+
+
+@pytest.mark.benchmark
+def test_memory_benchmark_reports_a_slope(tmp_path, capsys):
+    from benchmarks.bench_memory import main as memory_main
+    assert memory_main(["--sizes", "200K", "400K", "--dir", str(tmp_path)]) == 0
+    rows = capsys.readouterr().out.splitlines()[2:]
+    assert [r.split()[0] for r in rows] == ["200K", "400K"]
+    assert float(rows[1].split()[4]) == float(rows[1].split()[4])  # the second size has a slope (not nan)
