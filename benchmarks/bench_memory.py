@@ -2,11 +2,13 @@
 
     python -m benchmarks.bench_memory [--sizes 5M 25M 100M] [--dir /tmp/ikedoctor-bench]
 
-A case keeps all its events until the report is built, so its peak grows with its size.
-For each size this builds one log from the benchmark corpus (``corpus.py``: transformed
+Below ``STREAM_ABOVE`` (64 MB) a case keeps all its events until the report is built; above
+it a single log is diagnosed in two streaming passes that keep a summary per session
+(``diagnose/stream.py``). For each size this builds one log from the benchmark corpus (``corpus.py``: transformed
 copies of the real lab gateway logs), diagnoses it in a fresh child process and prints the
 child's peak RSS, the bytes of memory per byte of log, and the slope between consecutive
-sizes: the figure ``diagnose/batch/memory.py`` budgets cases with (``BYTES_PER_LOG_BYTE``).
+sizes: the figures ``diagnose/batch/memory.py`` budgets cases with (``BYTES_PER_LOG_BYTE``,
+``BYTES_PER_STREAMED_BYTE``).
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ import io
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone, tzinfo
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 from . import __version__
-from .catalog.engine import match_all, to_finding
+from .catalog.engine import Match, evaluate_units, merge_matches, to_finding
 from .catalog.model import Pattern, load_catalog
 from .confirm import ConfigInputs, apply_config
 from .correlate import pair_sessions
@@ -26,12 +26,13 @@ from .input.notes import input_notes
 from .input.reader import ReadStats, numbered_lines
 from .input.sources import Source, iter_sources
 from .input.streams import Prepend
-from .parsers.base import ParseContext
+from .parsers.base import LogParser, ParseContext
 from .report.model import InputSummary, Report, SessionSummary
 from .sessions import Session, build_sessions
 from .timeparse import TimedInput, settle_times
 
 HEAD_BYTES = 64 * 1024
+STREAM_ABOVE = 64 * 1024**2  # bytes; in memory, a diagnosis takes ~4.7 bytes per byte of log
 
 
 @dataclass(slots=True)
@@ -42,6 +43,9 @@ class Options:
     tz: tzinfo | None = None
     catalog: list[Pattern] | None = None
     config: "ConfigInputs | None" = None
+    #: a single input at least this big is diagnosed in two streaming passes (``diagnose.stream``)
+    #: instead of holding all its events; None: never
+    stream_above: int | None = STREAM_ABOVE
 
 
 @dataclass(slots=True)
@@ -53,39 +57,69 @@ class ParsedInput:
 
 def parse_source(src: Source, opts: Options) -> ParsedInput:
     """Detect and parse one source; raise InputError for unreadable or unknown input."""
+    opened = open_input(src, opts)
+    events = list(parse_events(opened))
+    side = opened.side()
+    for ev in events:
+        ev.side = side
+    return ParsedInput(summary=opened.summary(len(events)), events=events, side=side)
+
+
+@dataclass(slots=True)
+class OpenedInput:
+    """A source opened, sniffed and matched to its parser, ready to be read once."""
+
+    src: Source
+    parser: LogParser
+    ctx: ParseContext
+    rstats: ReadStats
+    stream: BinaryIO
+    lines: Iterator[tuple[int, str]]
+
+    def side(self) -> Side:
+        """The side the log was written by: known once its events have all been read."""
+        return self.ctx.side if self.ctx.side is not Side.UNKNOWN else self.parser.default_side
+
+    def summary(self, events: int) -> InputSummary:
+        st = self.ctx.stats
+        errors = input_notes(self.rstats, self.stream, st, self.parser.name)
+        return InputSummary(path=self.src.name, format=self.parser.name, side=self.side().value,
+                            lines=self.rstats.lines, recognised=st.recognised, events=events,
+                            unparsed=st.unparsed, style=getattr(self.parser, "style", None), errors=errors,
+                            unparsed_examples=[{"line": n, "text": t} for n, t in st.unparsed_examples])
+
+
+def open_input(src: Source, opts: Options, stream: bool = False) -> OpenedInput:
+    """Open one source and pick its parser from the first 64 KB; raise InputError if unreadable."""
     try:
-        stream = src.open()
-        head_bytes = stream.read(HEAD_BYTES)
+        raw = src.open()
+        head_bytes = raw.read(HEAD_BYTES)
     except InputError:
         raise
     except (OSError, EOFError, ValueError) as exc:
         raise InputError(src.name, f"cannot read ({exc})", "is the file truncated or corrupt?") from exc
     if looks_binary(head_bytes):
+        raw.close()
         raise InputError(src.name, "binary data, not a text log", "skipped")
     head = [t for _, t in numbered_lines(io.BytesIO(head_bytes))]
     parser, _ = choose_parser(src.name, head, opts.log_format or src.hints.get("format"))  # type: ignore[arg-type]
     side = opts.side or _hint_side(src) or Side.UNKNOWN
-    ctx = ParseContext(path=src.name, side=side, year=opts.year or _hint_year(src), tz=opts.tz or _hint_tz(src))
+    ctx = ParseContext(path=src.name, side=side, year=opts.year or _hint_year(src), tz=opts.tz or hint_tz(src),
+                       stream=stream)
     rstats = ReadStats()
-    rest = _wrap(Prepend(head_bytes, stream))
+    return OpenedInput(src, parser, ctx, rstats, raw, numbered_lines(_wrap(Prepend(head_bytes, raw)), rstats))
+
+
+def parse_events(opened: OpenedInput) -> Iterator[Event]:
+    """The input's events as its parser yields them; the stream is closed at the end."""
     try:
-        events = list(parser.parse(numbered_lines(rest, rstats), ctx))  # type: ignore[arg-type]
+        yield from opened.parser.parse(opened.lines, opened.ctx)  # type: ignore[arg-type]
     except InputError:
         raise
     except (OSError, EOFError) as exc:
-        raise InputError(src.name, f"read failed part-way ({exc})", "the file may be truncated") from exc
+        raise InputError(opened.src.name, f"read failed part-way ({exc})", "the file may be truncated") from exc
     finally:
-        stream.close()
-    side = ctx.side if ctx.side is not Side.UNKNOWN else parser.default_side
-    for ev in events:
-        ev.side = side
-    st = ctx.stats
-    errors = input_notes(rstats, stream, st, parser.name)
-    summary = InputSummary(path=src.name, format=parser.name, side=side.value, lines=rstats.lines,
-                           recognised=st.recognised, events=len(events), unparsed=st.unparsed,
-                           style=getattr(parser, "style", None), errors=errors,
-                           unparsed_examples=[{"line": n, "text": t} for n, t in st.unparsed_examples])
-    return ParsedInput(summary=summary, events=events, side=side)
+        opened.stream.close()
 
 
 def _wrap(raw: io.RawIOBase) -> io.BufferedReader:
@@ -107,7 +141,7 @@ def _hint_year(src: Source) -> int | None:
     return None
 
 
-def _hint_tz(src: Source) -> tzinfo | None:
+def hint_tz(src: Source) -> tzinfo | None:
     name = src.hints.get("timezone")
     if isinstance(name, str) and name and not src.hints.get("utc_offset"):
         from dateutil import tz as dtz
@@ -155,7 +189,36 @@ def collector_paused() -> Iterator[None]:
 def _diagnose_sources(sources: Iterable[Source], opts: Options | None,
                       warnings: list[str] | None, sessions_out: list[Session] | None) -> Report:
     opts = opts or Options()
+    sources = list(sources)
     report = Report(tool_version=__version__, warnings=warnings if warnings is not None else [])
+    catalog = opts.catalog if opts.catalog is not None else load_catalog()
+    if sessions_out is None and _streams(sources, opts, catalog):
+        from .stream import diagnose_streaming
+        try:
+            matches, report.sessions = diagnose_streaming(sources[0], opts, catalog, report)
+        except InputError as exc:
+            report.warnings.append(str(exc))
+    else:
+        matches, report.sessions = _diagnose_in_memory(sources, opts, catalog, report, sessions_out)
+    if not report.inputs:
+        raise InputError(", ".join(w.split(":")[0] for w in report.warnings) or "input",
+                         "nothing readable to diagnose", "; ".join(report.warnings) or "no input given")
+    report.findings = [to_finding(m) for m in matches]
+    if opts.config:
+        apply_config(report, opts.config)
+    report.verdict = _verdict(report)
+    return report
+
+
+def _streams(sources: list[Source], opts: Options, catalog: list[Pattern]) -> bool:
+    """One input big enough that holding its events would cost more than reading it twice."""
+    from .stream import can_stream
+    return (len(sources) == 1 and opts.stream_above is not None and sources[0].size is not None
+            and sources[0].size >= opts.stream_above and can_stream(catalog))
+
+
+def _diagnose_in_memory(sources: list[Source], opts: Options, catalog: list[Pattern], report: Report,
+                        sessions_out: list[Session] | None) -> tuple[list[Match], list[SessionSummary]]:
     sessions: list[Session] = []
     parsed_all: list[tuple[Source, ParsedInput]] = []
     for src in sources:
@@ -166,22 +229,15 @@ def _diagnose_sources(sources: Iterable[Source], opts: Options | None,
         parsed_all.append((src, parsed))
     report.warnings.extend(settle_times(
         [TimedInput(src.name, p.events, p.side.value, src.mtime, isinstance(src.hints.get("year"), int),
-                    _hint_tz(src) is not None) for src, p in parsed_all], opts.year, opts.tz))
+                    hint_tz(src) is not None) for src, p in parsed_all], opts.year, opts.tz))
     for src, parsed in parsed_all:
         sessions.extend(build_sessions(parsed.events, src.name, parsed.side))
     if sessions_out is not None:
         sessions_out.extend(sessions)
     if not report.inputs:
-        raise InputError(", ".join(w.split(":")[0] for w in report.warnings) or "input",
-                         "nothing readable to diagnose", "; ".join(report.warnings) or "no input given")
+        return [], []
     pair_sessions(sessions)
-    catalog = opts.catalog if opts.catalog is not None else load_catalog()
-    report.findings = [to_finding(m) for m in match_all(catalog, sessions)]
-    report.sessions = [_summary(s) for s in sessions]
-    if opts.config:
-        apply_config(report, opts.config)
-    report.verdict = _verdict(report, sessions)
-    return report
+    return merge_matches(evaluate_units(catalog, sessions)), [session_summary(s) for s in sessions]
 
 
 def parse_source_tolerant(src: Source, opts: Options, report: Report) -> ParsedInput | None:
@@ -203,7 +259,7 @@ def diagnose_paths(paths: list[str], opts: Options | None = None,
     return diagnose_sources(sources, opts, warnings, sessions_out)
 
 
-def _summary(s: Session) -> SessionSummary:
+def session_summary(s: Session) -> SessionSummary:
     return SessionSummary(
         id=s.id, side=s.side.value, path=s.path, ike_name=s.ike_name, unique_id=s.unique_id, peer=s.peer,
         local=next((e.attrs.get("local") for e in s.events if e.attrs.get("local")), None), role=s.role,
@@ -212,13 +268,14 @@ def _summary(s: Session) -> SessionSummary:
         partner=s.partner, clock_offset_s=s.clock_offset_s, identities=s.identities())
 
 
-def _verdict(report: Report, sessions: list[Session]) -> str:
+def _verdict(report: Report) -> str:
     if report.findings:
         top = report.findings[0]
         return f"FAILURE: {top.title} (confidence {top.confidence:.0%})"
-    established = sum(1 for s in sessions if s.outcome == "established")
+    established = sum(1 for s in report.sessions if s.outcome == "established")
     if established:
-        return f"HEALTHY: {established} of {len(sessions)} IKE session(s) established; no known failure found"
-    if not sessions:
+        return (f"HEALTHY: {established} of {len(report.sessions)} IKE session(s) established; "
+                "no known failure found")
+    if not report.sessions:
         return "NO SESSIONS: the logs contain no IKE exchange; nothing to diagnose"
     return "UNKNOWN: no known failure pattern matched, and no session was established"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .events import Event, Side
 
@@ -70,9 +70,19 @@ class Session:
         return ids
 
 
-class _Builder:
-    def __init__(self, path: str, side: Side) -> None:
+Attach = Callable[["Session", Event], None]
+
+
+class SessionBuilder:
+    """Attributes a stream of one input's events to sessions, job by job (see the module doc).
+
+    ``attach`` replaces the default "append the event to ``session.events``": the streaming
+    diagnosis uses it to record which session each event belongs to without keeping it.
+    """
+
+    def __init__(self, path: str, side: Side, attach: Attach | None = None) -> None:
         self.path, self.side = path, side
+        self.attach = attach
         self.sessions: list[Session] = []
         self.by_uid: dict[str, Session] = {}
         self.by_peer: dict[str, Session] = {}
@@ -128,7 +138,10 @@ class _Builder:
             return
         session = self.resolve(job, key)
         for ev in job:
-            session.events.append(ev)
+            if self.attach is None:
+                session.events.append(ev)
+            else:
+                self.attach(session, ev)
             if ev.kind == "ike_start":
                 session.role = session.role or ev.attrs.get("role")
                 session.version = session.version or ev.attrs.get("version")
@@ -171,7 +184,7 @@ class _Builder:
 
 def build_sessions(events: Iterable[Event], path: str, side: Side) -> list[Session]:
     """Sessions of one input, in order of first appearance."""
-    b = _Builder(path, side)
+    b = SessionBuilder(path, side)
     for ev in events:
         b.feed(ev)
     b.flush_all()

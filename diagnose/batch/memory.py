@@ -2,8 +2,9 @@
 
 A case keeps every event of its logs until its report is built (year settling, the
 session builder, cross-side pairing and the catalog all need the whole set), so a
-worker's peak grows with the case's size. Ticket folders are small, but one case can be a
-single multi-gigabyte gateway log; two of those on two workers would exhaust a laptop. So
+worker's peak grows with the case's size. A case that is one log of at least
+``STREAM_ABOVE`` bytes is read twice instead (``diagnose.stream``) and keeps a summary per
+session, a sixth as much; a case of several big rotated files still holds them all. So
 the process pool admits a case only while the estimates of the cases running fit a
 budget (``--memory``, default: most of the memory available when the batch starts). A case
 larger than the whole budget still runs, alone, with a warning.
@@ -12,6 +13,8 @@ larger than the whole budget still runs, alone, with a warning.
 from __future__ import annotations
 
 import os
+
+from ..api import STREAM_ABOVE
 
 #: a worker's own footprint (interpreter, libraries, the compiled catalog and message table)
 WORKER_BASE = 64 * 1024**2
@@ -22,9 +25,17 @@ BYTES_PER_LOG_BYTE = 6
 DEFAULT_SHARE = 0.75
 
 
-def case_estimate(size: int) -> int:
+#: the same for a single log big enough to be diagnosed in two streaming passes
+#: (``diagnose.stream``): 0.6 measured, it keeps a summary per session, not the events
+BYTES_PER_STREAMED_BYTE = 1
+
+
+def case_estimate(size: int, inputs: int = 1) -> int:
     """Expected peak memory of the worker that diagnoses a case of ``size`` log bytes."""
-    return WORKER_BASE + BYTES_PER_LOG_BYTE * max(0, size)
+    size = max(0, size)
+    if inputs == 1 and size >= STREAM_ABOVE:
+        return WORKER_BASE + BYTES_PER_LOG_BYTE * STREAM_ABOVE + BYTES_PER_STREAMED_BYTE * size
+    return WORKER_BASE + BYTES_PER_LOG_BYTE * size
 
 
 def available_memory() -> int | None:
@@ -47,6 +58,6 @@ def default_budget() -> int | None:
     return int(avail * DEFAULT_SHARE) if avail else None
 
 
-def too_big_warning(size: int, budget: int) -> str:
-    return (f"this case needs about {case_estimate(size) // 1024**2} MB of memory, more than the batch's "
+def too_big_warning(size: int, inputs: int, budget: int) -> str:
+    return (f"this case needs about {case_estimate(size, inputs) // 1024**2} MB of memory, more than the batch's "
             f"budget of {budget // 1024**2} MB: it ran alone (raise --memory, or split the log)")

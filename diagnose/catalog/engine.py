@@ -214,10 +214,35 @@ def _required_hits(groups: list[Group], events: list[Event], by_kind: dict[str, 
     return out
 
 
+@dataclass(slots=True)
+class UnitFacts:
+    """What a pattern reads of a whole unit besides the events its conditions match.
+
+    Built from the unit's events (``unit_facts``), or kept up by the streaming diagnosis
+    (``diagnose.stream``), which holds only the events of the kinds a scope's patterns match.
+    """
+
+    events: int  # how many events the unit has
+    sides: set[str]
+    peers: set[str]
+    connection: str | None  # the first gateway event's connection name, in unit order
+
+
+def unit_facts(events: list[Event]) -> UnitFacts:
+    return UnitFacts(len(events), {e.side._value_ for e in events}, {e.peer for e in events if e.peer},
+                     next((e.ike_name for e in events if e.side._value_ == "server" and e.ike_name
+                           and e.ike_name != "(unnamed)"), None))
+
+
 def evaluate(pattern: Pattern, events: list[Event], unit: str,
-             index: tuple[dict[str, list[Event]], set[str]] | None = None, memo: Memo | None = None) -> Match | None:
-    """Score one pattern over one unit; ``index`` (from ``index_unit``) only makes it faster."""
-    if not events:
+             index: tuple[dict[str, list[Event]], set[str]] | None = None, memo: Memo | None = None,
+             facts: UnitFacts | None = None) -> Match | None:
+    """Score one pattern over one unit; ``index`` (from ``index_unit``) only makes it faster.
+
+    With ``facts``, ``events`` (and ``index``) may hold only the events of the kinds the
+    pattern's conditions name: everything else is read from ``facts``.
+    """
+    if not (facts.events if facts is not None else events):
         return None
     by_kind, sides_present = index if index is not None else (None, {e.side._value_ for e in events})
     if not sides_present & set(pattern.sides) and "unknown" not in sides_present:
@@ -245,10 +270,10 @@ def evaluate(pattern: Pattern, events: list[Event], unit: str,
     if {"server", "client"} <= {ev.side.value for role, ev in m.evidence if role != "contradicting"}:
         m.confidence += BOTH_SIDES_BONUS
     m.confidence = round(min(0.99, max(0.05, m.confidence)), 2)
-    m.peers = {e.peer for e in events if e.peer}
+    f = facts if facts is not None else unit_facts(events)
+    m.peers = set(f.peers)
     # the gateway's connection name, so fix snippets can name it instead of a placeholder
-    m.captures.setdefault("connection", next((e.ike_name for e in events if e.side.value == "server" and e.ike_name
-                                              and e.ike_name != "(unnamed)"), "<your-connection>"))
+    m.captures.setdefault("connection", f.connection or "<your-connection>")
     return m
 
 
@@ -343,6 +368,11 @@ def render(text: str, values: dict[str, Any]) -> str:
 
 def match_all(patterns: list[Pattern], sessions: list[Session]) -> list[Match]:
     """Every pattern over every unit; suppression inside a session; merge across sessions."""
+    return merge_matches(evaluate_units(patterns, sessions))
+
+
+def evaluate_units(patterns: list[Pattern], sessions: list[Session]) -> dict[str, list[Match]]:
+    """Every pattern over every unit of its scope: the matches per unit, before merging."""
     per_unit: dict[str, list[Match]] = {}
     memo: Memo = {}  # lives only while ``sessions`` hold their events
     # each scope's units are built and indexed once, not once per pattern
@@ -354,25 +384,51 @@ def match_all(patterns: list[Pattern], sessions: list[Session]) -> list[Match]:
             m = evaluate(pt, events, unit, index, memo)
             if m is not None:
                 per_unit.setdefault(unit, []).append(m)
+    return per_unit
+
+
+def merge_matches(per_unit: dict[str, list[Match]]) -> list[Match]:
+    """Suppression inside each unit, then one finding per pattern across units."""
     # suppression is judged per session; patterns of wider scope suppress in every session they cover
-    wide = [m for unit, ms in per_unit.items() for m in ms if m.pattern.scope != "session"]
-    kept: list[Match] = []
-    for unit, ms in per_unit.items():
-        peers = [w for w in wide if w.unit != unit]
-        suppressed = {s for m in ms + peers for s in m.pattern.suppresses if m.confidence >= 0.3}
-        kept.extend(m for m in ms if m.pattern.id not in suppressed)
+    wide = [m for ms in per_unit.values() for m in ms if m.pattern.scope != "session"]
     merged: dict[str, Match] = {}
-    for m in kept:
-        best = merged.get(m.pattern.id)
-        if best is None:
-            merged[m.pattern.id] = m
-            continue
-        total = best.occurrences + 1
-        peers = best.peers | m.peers
-        if (m.confidence, len(m.evidence), best.unit) > (best.confidence, len(best.evidence), m.unit):
-            merged[m.pattern.id] = best = m
-        best.occurrences = total
-        best.peers = peers
+    for unit, ms in per_unit.items():
+        for m in survivors(ms, [w for w in wide if w.unit != unit]):
+            fold(merged, m)
+    return ranked(merged)
+
+
+def survivors(ms: list[Match], others: list[Match]) -> list[Match]:
+    """A unit's matches that neither another of its matches nor a wider match (``others``) explains."""
+    suppressed = suppressed_by(ms + others)
+    return [m for m in ms if m.pattern.id not in suppressed]
+
+
+def suppressed_by(matches: list[Match]) -> set[str]:
+    """The patterns these matches explain away (only matches of some confidence do)."""
+    return {s for m in matches for s in m.pattern.suppresses if m.confidence >= 0.3}
+
+
+def fold(merged: dict[str, Match], m: Match) -> None:
+    """Merge one unit's match into the finding of its pattern.
+
+    Order-independent, so units can be folded as they are judged: the finding shows the best
+    unit (highest confidence, then most evidence, ties to the smallest unit name), counts every
+    unit and joins their peers.
+    """
+    best = merged.get(m.pattern.id)
+    if best is None:
+        merged[m.pattern.id] = m
+        return
+    total = best.occurrences + m.occurrences
+    peers = best.peers | m.peers
+    if (m.confidence, len(m.evidence), best.unit) > (best.confidence, len(best.evidence), m.unit):
+        merged[m.pattern.id] = best = m
+    best.occurrences = total
+    best.peers = peers
+
+
+def ranked(merged: dict[str, Match]) -> list[Match]:
     return sorted(merged.values(), key=lambda m: (-m.confidence, m.pattern.id))
 
 

@@ -40,6 +40,9 @@ class ParseContext:
     year: int | None = None
     tz: tzinfo | None = None
     stats: ParseStats = field(default_factory=ParseStats)
+    #: yield each event as soon as it is parsed, even when the side is only known at the end
+    #: (the caller relabels from ``side`` afterwards): for callers that cannot hold every event
+    stream: bool = False
 
 
 class LogParser(Protocol):

@@ -108,7 +108,10 @@ class CharonParser:
             if ev.kind == "ike_start":
                 roles[ev.attrs["role"]] += 1
             stats.events += 1
-            pending.append(ev)
+            if ctx.stream:
+                yield ev
+            else:
+                pending.append(ev)
         side = ctx.side
         if side is Side.UNKNOWN:
             side = Side.CLIENT if roles["initiator"] > roles["responder"] else Side.SERVER
@@ -223,7 +226,7 @@ class CharonParser:
 
 
 _MISSING: Any = object()
-_CACHE_MAX = 65536  # distinct message texts remembered per input
+_CACHE_MAX = 8192  # distinct message texts remembered per input (~0.75 KB each with their templates)
 _IKE_INIT_EXCHANGES = ("IKE_SA_INIT", "ID_PROT", "AGGRESSIVE")
 _STAGES = {"IKE_SA_INIT": "ike_init", "IKE_AUTH": "ike_auth", "CREATE_CHILD_SA": "rekey",
            "QUICK_MODE": "quick_mode", "ID_PROT": "ike_init", "AGGRESSIVE": "ike_init"}

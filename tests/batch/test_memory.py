@@ -12,7 +12,9 @@ import pytest
 from diagnose.batch import executors
 from diagnose.batch.driver import BatchOptions, run_batch
 from diagnose.batch.executors import fits
-from diagnose.batch.memory import BYTES_PER_LOG_BYTE, WORKER_BASE, available_memory, case_estimate
+from diagnose.api import STREAM_ABOVE
+from diagnose.batch.memory import (BYTES_PER_LOG_BYTE, BYTES_PER_STREAMED_BYTE, WORKER_BASE, available_memory,
+                                   case_estimate)
 from samples_index import all_samples
 
 LABS = [s.folder for s in all_samples() if s.folder.name.startswith("lab-")][:4]
@@ -39,6 +41,14 @@ def test_estimate_grows_with_the_log_and_starts_at_the_worker_footprint():
     assert case_estimate(0) == WORKER_BASE
     assert case_estimate(10**6) == WORKER_BASE + BYTES_PER_LOG_BYTE * 10**6
     assert case_estimate(-5) == WORKER_BASE  # a size the archive lied about
+
+
+def test_a_single_huge_log_is_estimated_as_streamed_but_rotated_files_are_not():
+    huge = 4 * STREAM_ABOVE
+    one, two = case_estimate(huge, 1), case_estimate(huge, 2)
+    assert two == WORKER_BASE + BYTES_PER_LOG_BYTE * huge
+    assert one < two / 2
+    assert case_estimate(2 * huge, 1) - one == BYTES_PER_STREAMED_BYTE * huge  # grows, but slowly
 
 
 def test_admission_keeps_running_cases_within_the_budget_but_never_starves():

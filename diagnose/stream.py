@@ -1,0 +1,310 @@
+"""Diagnose one huge log in memory that grows with its sessions, not with its lines.
+
+The in-memory diagnosis keeps every event until the report is built: about 4.7 bytes of
+memory per byte of dense gateway log, so a 3 GB ``charon.log`` would need 14 GB. A session
+cannot simply be judged when it looks finished: with ``<N>`` ids any later line may still
+belong to it. So this reads the log twice:
+
+1. **Assign.** Parse the log and run the same ``SessionBuilder``, but record for every event
+   only which session it went to (4 bytes), and keep per session just the few events that
+   name its identities and lifetime (for ``identities()`` and ``mark_overlaps``). At the end
+   the side, the year shift of ``settle_times``, each session's last event, its peer unit and
+   its ``overlapping_sa`` events are known.
+2. **Judge.** Parse the log again (parsing is deterministic: the same events in the same
+   order), route each event to its session and, at the session's last event, sort it, add
+   its overlap events, summarise it and evaluate the session-scope patterns on it, exactly
+   as ``match_all`` would; then drop its events. A peer unit keeps only the events of the
+   kinds its patterns match, plus the facts ``evaluate`` reads of the rest, until its last
+   session ends.
+
+``merge_matches`` then does what ``match_all`` does after evaluating, and the report is the
+in-memory report, byte for byte (``tests/test_stream.py`` checks that on every sample and
+prefix style). It costs a second parse, so ``diagnose_sources`` uses it only for a single
+input of at least ``Options.stream_above`` bytes, and never when the caller wants the
+sessions' events (``timeline``) or the case has two sides to pair.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+
+from .api import OpenedInput, Options, hint_tz, open_input, parse_events, session_summary
+from .catalog.engine import (MAX_EVIDENCE_PER_GROUP, Match, UnitFacts, evaluate, event_matches, fold, index_unit,
+                             ranked, suppressed_by, survivors)
+from .catalog.model import Condition, Pattern
+from .events import Event, Side
+from .input.sources import Source
+from .report.model import Report, SessionSummary
+from .sessions import Session, SessionBuilder, mark_overlaps
+from .timeparse import TimedInput, _wall, is_yearless, settle_times, shift_year
+
+#: kinds the assign pass keeps per session: what ``identities()`` and ``mark_overlaps`` read
+_KEEP = frozenset({"config_lookup", "ike_established", "ike_deleted", "daemon_stop", "duplicate_replaced",
+                   "delete"})
+SCOPES = frozenset({"session", "peer"})
+
+
+def can_stream(catalog: list[Pattern]) -> bool:
+    """Only session- and peer-scope patterns can be judged unit by unit."""
+    return all(pt.scope in SCOPES for pt in catalog)
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What the assign pass learnt, for the judge pass."""
+
+    sessions: list[Session | None]  # None once judged
+    assign: array  # event ordinal -> session index, -1 for events of no session (daemon starts)
+    last: list[int]  # session index -> ordinal of its last event
+    peer_unit: list[str]  # session index -> its peer-scope unit
+    overlaps: dict[int, list[tuple[int, dict]]]  # session index -> (ordinal of the established event, attrs)
+    side: Side
+    year_shift: int
+    notes: list[str]
+
+
+def diagnose_streaming(src: Source, opts: Options, catalog: list[Pattern],
+                       report: Report) -> tuple[list[Match], list[SessionSummary]]:
+    """The merged matches (ranked, as ``merge_matches`` returns them) and the session summaries
+    of one input; fills ``report.inputs`` and ``report.warnings``. Raises InputError as
+    ``parse_source`` does."""
+    plan = _assign(src, opts)
+    report.warnings.extend(plan.notes)
+    return _judge(src, opts, catalog, plan, report)
+
+
+# -- pass 1 -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Times:
+    """The yearless times ``settle_times`` reads of a single input: the earliest and the
+    latest wall time (it only takes the year of the first and the maximum of the rest)."""
+
+    first: Event | None = None
+    latest: Event | None = None
+    timed: Event | None = None
+
+    def add(self, ev: Event) -> None:
+        if ev.time is None:
+            return
+        if self.timed is None:
+            self.timed = _probe(ev)
+        if not is_yearless(ev.text):
+            return
+        if self.first is None or ev.time < self.first.time:  # type: ignore[operator]
+            self.first = _probe(ev)
+        if self.latest is None or _wall(ev.time) > _wall(self.latest.time):  # type: ignore[arg-type]
+            self.latest = _probe(ev)
+
+    def probes(self) -> list[Event]:
+        return [e for e in (self.first, self.latest, self.timed) if e is not None]
+
+
+def _probe(ev: Event) -> Event:
+    return Event(kind=ev.kind, path=ev.path, line=ev.line, text=ev.text, time=ev.time)
+
+
+def _assign(src: Source, opts: Options) -> _Plan:
+    opened = open_input(src, opts, stream=True)
+    assign = array("i")
+    last: list[int] = []
+    index: dict[int, int] = {}  # id(session) -> its index (sessions are listed in creation order)
+    pending: dict[int, int] = {}  # id(event) -> ordinal, while the builder holds it in a job
+    kept_ordinal: dict[int, int] = {}  # id(kept light event) -> ordinal
+
+    def attach(session: Session, ev: Event) -> None:
+        i = index.setdefault(id(session), len(index))
+        o = pending.pop(id(ev))
+        assign[o] = i
+        if i == len(last):
+            last.append(o)
+        else:
+            last[i] = max(last[i], o)
+        if ev.kind in _KEEP:  # a light copy: the attributes are shared, the line text is not kept
+            light = Event(kind=ev.kind, path=ev.path, line=ev.line, text="", attrs=ev.attrs)
+            kept_ordinal[id(light)] = o
+            session.events.append(light)
+
+    builder = SessionBuilder(src.name, Side.UNKNOWN, attach)
+    times = _Times()
+    n = 0
+    for ev in parse_events(opened):
+        assign.append(-1)
+        times.add(ev)
+        if ev.kind != "daemon_start":  # the builder keeps every other event in a job until it flushes
+            pending[id(ev)] = n
+        builder.feed(ev)
+        n += 1
+    builder.flush_all()
+    side = opened.side()
+    sessions = builder.sessions
+    assert len(index) == len(sessions), "every session the builder creates gets its job's events"
+    for s in sessions:
+        s.side = side
+        s.events.sort(key=lambda e: e.line)
+    # the same derivation as build_sessions, on the kinds it reads
+    mark_overlaps(sessions)
+    overlaps: dict[int, list[tuple[int, dict]]] = {}
+    peer_unit: list[str] = []
+    names: dict[str, str] = {}
+    for i, s in enumerate(sessions):
+        for e in s.events:
+            if e.kind == "overlapping_sa":
+                est = next(x for x in s.events if x.kind == "ike_established" and x.line == e.line)
+                overlaps.setdefault(i, []).append((kept_ordinal[id(est)], e.attrs))
+        name = f"{s.path}#peer:{s.identities().get('remote_id') or s.peer or s.id}"
+        peer_unit.append(names.setdefault(name, name))
+        s.events = []
+    year = opts.year
+    probes = times.probes()
+    before = [p.time for p in probes]
+    notes = settle_times([TimedInput(src.name, probes, side.value, src.mtime, isinstance(src.hints.get("year"), int),
+                                     hint_tz(src) is not None)], year, opts.tz)
+    shift = next((p.time.year - b.year for p, b in zip(probes, before)  # type: ignore[union-attr]
+                  if p.time is not b and is_yearless(p.text)), 0)
+    return _Plan(sessions, assign, last, peer_unit, overlaps, side, shift, notes)
+
+
+# -- pass 2 -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _PeerUnit:
+    """A peer-scope unit while its sessions are still being read.
+
+    A peer unit can span a whole log (one user's sessions over months), so it does not keep
+    its events: per condition of the peer-scope patterns and per side only the ``keep``
+    earliest matching ones. That is all ``evaluate`` can use: a group reads ``min_count``
+    matches, the sides of its matches and, for evidence, at most two events per group after
+    those earlier groups took.
+    """
+
+    waiting: int  # sessions of the unit not ended yet
+    kept: dict[tuple[int, str], list[tuple[int, int, Event]]] = field(default_factory=dict)
+    count: int = 0
+    sides: set[str] = field(default_factory=set)
+    peers: set[str] = field(default_factory=set)
+    connection: tuple[int, str] | None = None  # (line, name) of the first gateway event naming it
+    arrivals: int = 0
+
+    def add(self, events: list[Event], conditions: list[Condition], keep: int) -> None:
+        self.count += len(events)
+        for e in events:
+            side = e.side._value_
+            self.sides.add(side)
+            if e.peer:
+                self.peers.add(e.peer)
+            if side == "server" and e.ike_name and e.ike_name != "(unnamed)":
+                if self.connection is None or e.line < self.connection[0]:
+                    self.connection = (e.line, e.ike_name)
+            self.arrivals += 1
+            for i, cond in enumerate(conditions):
+                if event_matches(e, cond):
+                    lst = self.kept.setdefault((i, side), [])
+                    lst.append((e.line, self.arrivals, e))
+                    if len(lst) > keep:
+                        lst.sort(key=lambda t: t[:2])
+                        del lst[keep:]
+
+    def events(self) -> list[Event]:
+        """The kept events in unit order (by line; one line's events in the order they came)."""
+        seen: dict[int, tuple[int, int, Event]] = {}
+        for lst in self.kept.values():
+            for t in lst:
+                seen[id(t[2])] = t
+        return [t[2] for t in sorted(seen.values(), key=lambda t: t[:2])]
+
+
+def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan,
+           report: Report) -> tuple[list[Match], list[SessionSummary]]:
+    session_patterns = [pt for pt in catalog if pt.scope == "session"]
+    peer_patterns = [pt for pt in catalog if pt.scope == "peer"]
+    groups = [(pt, g) for pt in peer_patterns for g in (*pt.required, *pt.contradicting, *pt.supporting)]
+    conditions = [c for _, g in groups for c in g.any]
+    most_groups = max((len(pt.required) + len(pt.contradicting) + len(pt.supporting) for pt in peer_patterns),
+                      default=0)
+    keep = max([MAX_EVIDENCE_PER_GROUP * most_groups] + [c.min_count for c in conditions])
+    session_best: dict[str, Match] = {}  # per pattern, folded as session units are judged
+    peer_matches: dict[str, list[Match]] = {}
+    units: dict[str, _PeerUnit] = {}
+    for i, name in enumerate(plan.peer_unit):
+        units.setdefault(name, _PeerUnit(0)).waiting += 1
+    wanted = {o for pairs in plan.overlaps.values() for o, _ in pairs}
+    established: dict[int, Event] = {}
+    open_events: dict[int, list[Event]] = {}
+    summaries: dict[int, SessionSummary] = {}
+    opened: OpenedInput = open_input(src, opts, stream=True)
+    n = 0
+    for ev in parse_events(opened):
+        ordinal, n = n, n + 1
+        ev.side = plan.side
+        if plan.year_shift and ev.time is not None and is_yearless(ev.text):
+            ev.time = shift_year(ev.time, plan.year_shift)
+        if ordinal in wanted:
+            established[ordinal] = ev
+        i = plan.assign[ordinal]
+        if i < 0:
+            continue
+        open_events.setdefault(i, []).append(ev)
+        if plan.last[i] == ordinal:
+            session = plan.sessions[i]
+            session.events = _finished(open_events.pop(i), plan.overlaps.get(i, ()), established)
+            summaries[i] = session_summary(session)
+            # suppression within the unit now; by wider (peer) matches, which cover every session
+            # unit alike, at the end
+            for m in survivors(_evaluate(session_patterns, session.events, session.id), []):
+                fold(session_best, m)
+            name = plan.peer_unit[i]
+            unit = units[name]
+            unit.add(session.events, conditions, keep)
+            plan.sessions[i] = None  # type: ignore[call-overload]  # judged: only its summary stays
+            unit.waiting -= 1
+            if unit.waiting == 0:
+                found = _evaluate_peer(peer_patterns, units.pop(name), name)
+                if found:
+                    peer_matches[name] = found
+    report.inputs.append(opened.summary(n))
+    wide = [m for ms in peer_matches.values() for m in ms]
+    gone = suppressed_by(wide)
+    merged = {pid: m for pid, m in session_best.items() if pid not in gone}
+    for name, ms in peer_matches.items():
+        for m in survivors(ms, [w for w in wide if w.unit != name]):
+            fold(merged, m)
+    return ranked(merged), [summaries[i] for i in sorted(summaries)]
+
+
+def _finished(events: list[Event], overlaps, established: dict[int, Event]) -> list[Event]:
+    """A session's events as ``build_sessions`` leaves them: by line, then its overlap events."""
+    events.sort(key=lambda e: e.line)
+    for ordinal, attrs in overlaps:
+        e = established.pop(ordinal)
+        events.append(Event(kind="overlapping_sa", path=e.path, line=e.line, text=e.text, time=e.time,
+                            side=e.side, ike_id=e.ike_id, ike_name=e.ike_name, thread=e.thread, peer=e.peer,
+                            attrs=attrs))
+    return events
+
+
+def _evaluate(patterns: list[Pattern], events: list[Event], unit: str) -> list[Match]:
+    index = index_unit(events)
+    memo: dict = {}  # per unit: it keys on ids of attribute dicts that die with the unit's events
+    out = []
+    for pt in patterns:
+        m = evaluate(pt, events, unit, index, memo)
+        if m is not None:
+            out.append(m)
+    return out
+
+
+def _evaluate_peer(patterns: list[Pattern], unit: _PeerUnit, name: str) -> list[Match]:
+    events = unit.events()
+    facts = UnitFacts(unit.count, unit.sides, unit.peers, unit.connection[1] if unit.connection else None)
+    index = index_unit(events)
+    index = (index[0], unit.sides)
+    out = []
+    for pt in patterns:
+        m = evaluate(pt, events, name, index, {}, facts)
+        if m is not None:
+            out.append(m)
+    return out

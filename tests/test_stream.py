@@ -1,0 +1,133 @@
+"""The two-pass streaming diagnosis (``diagnose/stream.py``) gives the in-memory report, byte for byte."""
+
+from __future__ import annotations
+
+import tracemalloc
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+import diagnose.stream as stream
+from benchmarks.corpus import build
+from charon_styles import render
+from diagnose.api import Options, diagnose_paths, diagnose_sources
+from diagnose.input.sources import Source
+from diagnose.timeparse import is_yearless
+from samples_index import all_samples
+
+LOGS = [f for s in all_samples() for f in s.log_files() if f.is_file()]
+STYLES = ("syslog", "journal-systemd-short-iso", "json", "filelog-notime")
+
+
+def _report(path: Path, streamed: bool) -> dict:
+    d = diagnose_paths([str(path)], Options(stream_above=0 if streamed else None)).to_dict()
+    d.pop("tool_version", None)
+    return d
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    calls: list[str] = []
+    real = stream.diagnose_streaming
+
+    def counting(src, *a, **k):
+        calls.append(src.name)
+        return real(src, *a, **k)
+
+    monkeypatch.setattr(stream, "diagnose_streaming", counting)
+    return calls
+
+
+@pytest.mark.parametrize("log", LOGS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_sample_log_streams_to_the_same_report(log, spy):
+    assert _report(log, True) == _report(log, False)
+    assert spy == [str(log)]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_rendered_styles_stream_to_the_same_report(style, tmp_path):
+    for sample in all_samples():
+        for f in sample.log_files():
+            if not f.name.endswith("charon.log"):
+                continue
+            lines = render(f.read_text().splitlines(), style)
+            if not lines:  # a lab log already written in another style
+                continue
+            out = tmp_path / f"{sample.name}-{f.name}-{style}.log"
+            out.write_text("\n".join(lines) + "\n")
+            assert _report(out, True) == _report(out, False), out.name
+
+
+@pytest.fixture(scope="module")
+def corpus_log(tmp_path_factory) -> Path:
+    """About 3 MB of a long-running gateway: identities recur, SAs overlap, peer units span the file."""
+    [log] = build(tmp_path_factory.mktemp("corpus"), 3_000_000, 1)
+    return log
+
+
+def test_a_long_gateway_log_streams_to_the_same_report(corpus_log, spy):
+    streamed, held = _report(corpus_log, True), _report(corpus_log, False)
+    assert streamed == held
+    assert held["findings"] and len(held["sessions"]) > 500
+    assert any("overlapping" in str(f) or f["id"] == "stale-child-sa-after-sleep" for f in held["findings"])
+    assert spy == [str(corpus_log)]
+
+
+def test_a_shifted_year_is_applied_the_same_way(tmp_path):
+    """A yearless log with no file date, whose month lies ahead of today: settle_times moves
+    it a year back. Only the timestamps of real lines are changed (to next month's first day)."""
+    now = datetime.now()
+    if now.month == 12 and now.day >= 30:
+        pytest.skip("next month's first day is next year")
+    ahead = datetime(now.year, now.month % 12 + 1, 1) if now.month < 12 else datetime(now.year, 12, 31)
+    log = next(f for f in LOGS if f.name == "server-charon.log" and is_yearless(f.read_text().splitlines()[0]))
+    text = "\n".join(ahead.strftime("%b %d") + line[6:] for line in log.read_text().splitlines()) + "\n"
+    path = tmp_path / "ahead.log"
+    path.write_text(text)
+
+    def report(streamed: bool) -> dict:
+        src = Source(str(path), lambda: open(path, "rb"), size=path.stat().st_size, mtime=None)
+        d = diagnose_sources([src], Options(stream_above=0 if streamed else None)).to_dict()
+        d.pop("tool_version", None)
+        return d
+    streamed, held = report(True), report(False)
+    assert streamed == held
+    assert any(f"set to {now.year - 1} from today's date" in w for w in held["warnings"])
+
+
+def test_streaming_holds_much_less_than_the_events(tmp_path):
+    [log] = build(tmp_path / "corpus", 6_000_000, 1)  # big enough that events outweigh fixed caches
+
+    def peak(streamed: bool) -> int:
+        tracemalloc.start()
+        try:
+            diagnose_paths([str(log)], Options(stream_above=0 if streamed else None))
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak(True) < peak(False) / 2
+
+
+def test_only_a_single_input_over_the_threshold_streams(tmp_path, spy):
+    sample = next(s for s in all_samples() if len(s.log_files()) == 2)
+    a, b = sample.log_files()
+    size = a.stat().st_size
+    diagnose_paths([str(a)], Options(stream_above=size + 1))
+    assert spy == []
+    diagnose_paths([str(a)], Options(stream_above=size))
+    assert spy == [str(a)]
+    diagnose_paths([str(a), str(b)], Options(stream_above=0))  # two inputs: settled and paired together
+    assert spy == [str(a)]
+    diagnose_paths([str(a)], Options(stream_above=0), sessions_out=[])  # the caller wants the events
+    assert spy == [str(a)]
+
+
+def test_an_unreadable_single_input_is_reported_as_in_memory(tmp_path):
+    junk = tmp_path / "junk.log"
+    junk.write_bytes(b"\x00\x01\x02" * 1000)
+    with pytest.raises(Exception) as streamed:
+        diagnose_paths([str(junk)], Options(stream_above=0))
+    with pytest.raises(Exception) as held:
+        diagnose_paths([str(junk)], Options(stream_above=None))
+    assert str(streamed.value) == str(held.value)
