@@ -33,6 +33,7 @@ from .api import OpenedInput, Options, hint_tz, open_input, parse_events, sessio
 from .catalog.engine import (MAX_EVIDENCE_PER_GROUP, Match, UnitFacts, evaluate, event_matches, fold, index_unit,
                              ranked, suppressed_by, survivors)
 from .catalog.model import Condition, Pattern
+from .errors import InputError
 from .events import Event, Side
 from .input.sources import Source
 from .report.model import Report, SessionSummary
@@ -62,6 +63,7 @@ class _Plan:
     side: Side
     year_shift: int
     notes: list[str]
+    digest: int  # of every event's (line, kind): the judge pass must read the same events
 
 
 def diagnose_streaming(src: Source, opts: Options, catalog: list[Pattern],
@@ -129,9 +131,10 @@ def _assign(src: Source, opts: Options) -> _Plan:
 
     builder = SessionBuilder(src.name, Side.UNKNOWN, attach)
     times = _Times()
-    n = 0
+    n = digest = 0
     for ev in parse_events(opened):
         assign.append(-1)
+        digest = hash((digest, ev.line, ev.kind))
         times.add(ev)
         if ev.kind != "daemon_start":  # the builder keeps every other event in a job until it flushes
             pending[id(ev)] = n
@@ -164,7 +167,7 @@ def _assign(src: Source, opts: Options) -> _Plan:
                                      hint_tz(src) is not None)], year, opts.tz)
     shift = next((p.time.year - b.year for p, b in zip(probes, before)  # type: ignore[union-attr]
                   if p.time is not b and is_yearless(p.text)), 0)
-    return _Plan(sessions, assign, last, peer_unit, overlaps, side, shift, notes)
+    return _Plan(sessions, assign, last, peer_unit, overlaps, side, shift, notes, digest)
 
 
 # -- pass 2 -----------------------------------------------------------------------------
@@ -236,9 +239,16 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan,
     open_events: dict[int, list[Event]] = {}
     summaries: dict[int, SessionSummary] = {}
     opened: OpenedInput = open_input(src, opts, stream=True)
-    n = 0
-    for ev in parse_events(opened):
+    n = digest = 0
+    events = parse_events(opened)
+    for ev in events:
+        if n == len(plan.assign):  # a live log grew since the first pass: judge what that pass saw
+            report.warnings.append(f"{src.name}: grew while it was read; lines from {ev.line} on are not "
+                                   "diagnosed (copy the log to diagnose all of it)")
+            events.close()
+            break
         ordinal, n = n, n + 1
+        digest = hash((digest, ev.line, ev.kind))
         ev.side = plan.side
         if plan.year_shift and ev.time is not None and is_yearless(ev.text):
             ev.time = shift_year(ev.time, plan.year_shift)
@@ -265,6 +275,9 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan,
                 found = _evaluate_peer(peer_patterns, units.pop(name), name)
                 if found:
                     peer_matches[name] = found
+    if n < len(plan.assign) or digest != plan.digest:
+        raise InputError(src.name, "changed while it was read (a big log is read twice)",
+                         "copy the log and diagnose the copy")
     report.inputs.append(opened.summary(n))
     wide = [m for ms in peer_matches.values() for m in ms]
     gone = suppressed_by(wide)

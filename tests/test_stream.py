@@ -131,3 +131,35 @@ def test_an_unreadable_single_input_is_reported_as_in_memory(tmp_path):
     with pytest.raises(Exception) as held:
         diagnose_paths([str(junk)], Options(stream_above=None))
     assert str(streamed.value) == str(held.value)
+
+
+def _second_pass_sees(monkeypatch, change) -> None:
+    """Run ``change(path)`` between the two passes."""
+    real = stream._assign
+
+    def assign_then_change(src, opts):
+        plan = real(src, opts)
+        change(Path(src.name))
+        return plan
+    monkeypatch.setattr(stream, "_assign", assign_then_change)
+
+
+def test_a_log_that_grows_between_the_passes_is_judged_as_first_read(tmp_path, monkeypatch):
+    log = next(f for f in LOGS if f.name == "server-charon.log")
+    copy = tmp_path / "live.log"
+    copy.write_bytes(log.read_bytes())
+    before = _report(copy, False)
+    _second_pass_sees(monkeypatch, lambda p: p.write_bytes(p.read_bytes() + log.read_bytes()))
+    after = _report(copy, True)
+    assert after["findings"] == before["findings"] and after["sessions"] == before["sessions"]
+    assert any("grew while it was read" in w for w in after["warnings"])
+
+
+def test_a_log_that_changes_between_the_passes_is_refused(tmp_path, monkeypatch):
+    from diagnose.errors import InputError
+    log = next(f for f in LOGS if f.name == "server-charon.log")
+    copy = tmp_path / "rotated.log"
+    copy.write_bytes(log.read_bytes())
+    _second_pass_sees(monkeypatch, lambda p: p.write_bytes(b"\n".join(log.read_bytes().splitlines()[5:])))
+    with pytest.raises(InputError, match="changed while it was read"):
+        diagnose_paths([str(copy)], Options(stream_above=0))
