@@ -29,7 +29,7 @@ from .input.streams import Prepend
 from .parsers.base import LogParser, ParseContext
 from .report.model import InputSummary, Report, SessionSummary
 from .sessions import Session, build_sessions
-from .timeparse import TimedInput, settle_times
+from .settle import TimedInput, settle_times
 
 HEAD_BYTES = 64 * 1024
 STREAM_ABOVE = 64 * 1024**2  # bytes; in memory, a diagnosis takes ~4.7 bytes per byte of log
@@ -43,7 +43,7 @@ class Options:
     tz: tzinfo | None = None
     catalog: list[Pattern] | None = None
     config: "ConfigInputs | None" = None
-    #: a single input at least this big is diagnosed in two streaming passes (``diagnose.stream``)
+    #: inputs adding up to at least this many bytes are diagnosed in two streaming passes (``diagnose.stream``)
     #: instead of holding all its events; None: never
     stream_above: int | None = STREAM_ABOVE
 
@@ -192,14 +192,13 @@ def _diagnose_sources(sources: Iterable[Source], opts: Options | None,
     sources = list(sources)
     report = Report(tool_version=__version__, warnings=warnings if warnings is not None else [])
     catalog = opts.catalog if opts.catalog is not None else load_catalog()
+    streamed = None
     if sessions_out is None and _streams(sources, opts, catalog):
         from .stream import diagnose_streaming
-        try:
-            matches, report.sessions = diagnose_streaming(sources[0], opts, catalog, report)
-        except InputError as exc:
-            report.warnings.append(str(exc))
-    else:
-        matches, report.sessions = _diagnose_in_memory(sources, opts, catalog, report, sessions_out)
+        streamed = diagnose_streaming(sources, opts, catalog, report)
+    if streamed is None:
+        streamed = _diagnose_in_memory(sources, opts, catalog, report, sessions_out)
+    matches, report.sessions = streamed
     if not report.inputs:
         raise InputError(", ".join(w.split(":")[0] for w in report.warnings) or "input",
                          "nothing readable to diagnose", "; ".join(report.warnings) or "no input given")
@@ -211,10 +210,11 @@ def _diagnose_sources(sources: Iterable[Source], opts: Options | None,
 
 
 def _streams(sources: list[Source], opts: Options, catalog: list[Pattern]) -> bool:
-    """One input big enough that holding its events would cost more than reading it twice."""
+    """Inputs big enough together that holding their events would cost more than reading them twice."""
     from .stream import can_stream
-    return (len(sources) == 1 and opts.stream_above is not None and sources[0].size is not None
-            and sources[0].size >= opts.stream_above and can_stream(catalog))
+    sizes = [s.size for s in sources]
+    return (bool(sources) and opts.stream_above is not None and None not in sizes
+            and sum(sizes) >= opts.stream_above and can_stream(catalog))  # type: ignore[arg-type]
 
 
 def _diagnose_in_memory(sources: list[Source], opts: Options, catalog: list[Pattern], report: Report,

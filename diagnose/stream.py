@@ -1,15 +1,16 @@
-"""Diagnose one huge log in memory that grows with its sessions, not with its lines.
+"""Diagnose huge logs in memory that grows with their sessions, not with their lines.
 
 The in-memory diagnosis keeps every event until the report is built: about 4.7 bytes of
 memory per byte of dense gateway log, so a 3 GB ``charon.log`` would need 14 GB. A session
 cannot simply be judged when it looks finished: with ``<N>`` ids any later line may still
 belong to it. So this reads the log twice:
 
-1. **Assign.** Parse the log and run the same ``SessionBuilder``, but record for every event
+1. **Assign.** Parse each log and run the same ``SessionBuilder``, but record for every event
    only which session it went to (4 bytes), and keep per session just the few events that
-   name its identities and lifetime (for ``identities()`` and ``mark_overlaps``). At the end
-   the side, the year shift of ``settle_times``, each session's last event, its peer unit and
-   its ``overlapping_sa`` events are known.
+   name its identities and lifetime (for ``identities()`` and ``mark_overlaps``), and the
+   log's times as counts (``settle.TimeSummary``). At the end the side, each session's last
+   event, its peer unit and its ``overlapping_sa`` events are known, and the year and zone
+   corrections of all the inputs are settled together (``settle.plan_settlement``).
 2. **Judge.** Parse the log again (parsing is deterministic: the same events in the same
    order), route each event to its session and, at the session's last event, sort it, add
    its overlap events, summarise it and evaluate the session-scope patterns on it, exactly
@@ -19,9 +20,10 @@ belong to it. So this reads the log twice:
 
 ``merge_matches`` then does what ``match_all`` does after evaluating, and the report is the
 in-memory report, byte for byte (``tests/test_stream.py`` checks that on every sample and
-prefix style). It costs a second parse, so ``diagnose_sources`` uses it only for a single
-input of at least ``Options.stream_above`` bytes, and never when the caller wants the
-sessions' events (``timeline``) or the case has two sides to pair.
+prefix style). It costs a second parse, so ``diagnose_sources`` uses it only when the inputs
+add up to ``Options.stream_above`` bytes, and never when the caller wants the sessions'
+events (``timeline``). Inputs from both sides must be paired, which reads whole sessions
+of both: then ``diagnose_streaming`` returns None and the caller holds them in memory.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from .events import Event, Side
 from .input.sources import Source
 from .report.model import Report, SessionSummary
 from .sessions import Session, SessionBuilder, mark_overlaps
-from .timeparse import TimedInput, _wall, is_yearless, settle_times, shift_year
+from .settle import InputTimes, Settlement, TimeSummary, plan_settlement
 
 #: kinds the assign pass keeps per session: what ``identities()`` and ``mark_overlaps`` read
 _KEEP = frozenset({"config_lookup", "ike_established", "ike_deleted", "daemon_stop", "duplicate_replaced",
@@ -61,51 +63,67 @@ class _Plan:
     peer_unit: list[str]  # session index -> its peer-scope unit
     overlaps: dict[int, list[tuple[int, dict]]]  # session index -> (ordinal of the established event, attrs)
     side: Side
-    year_shift: int
-    notes: list[str]
+    times: TimeSummary
     digest: int  # of every event's (line, kind): the judge pass must read the same events
 
 
-def diagnose_streaming(src: Source, opts: Options, catalog: list[Pattern],
-                       report: Report) -> tuple[list[Match], list[SessionSummary]]:
+def diagnose_streaming(sources: list[Source], opts: Options, catalog: list[Pattern],
+                       report: Report) -> tuple[list[Match], list[SessionSummary]] | None:
     """The merged matches (ranked, as ``merge_matches`` returns them) and the session summaries
-    of one input; fills ``report.inputs`` and ``report.warnings``. Raises InputError as
-    ``parse_source`` does."""
-    plan = _assign(src, opts)
-    report.warnings.extend(plan.notes)
-    return _judge(src, opts, catalog, plan, report)
-
-
-# -- pass 1 -----------------------------------------------------------------------------
+    of the inputs; fills ``report.inputs`` and ``report.warnings`` as the in-memory diagnosis
+    does (an unreadable input becomes a warning). None, with the report untouched, when the
+    inputs turn out to come from both sides."""
+    warnings: list[str] = []
+    plans: list[tuple[Source, _Plan]] = []
+    for src in sources:
+        try:
+            plans.append((src, _assign(src, opts)))
+        except InputError as exc:
+            warnings.append(str(exc))
+    if {Side.CLIENT, Side.SERVER} <= {p.side for _, p in plans}:
+        return None
+    report.warnings.extend(warnings)
+    settlements, notes = plan_settlement(
+        [InputTimes(src.name, p.times, p.side.value, src.mtime, isinstance(src.hints.get("year"), int),
+                    hint_tz(src) is not None) for src, p in plans], opts.year, opts.tz)
+    report.warnings.extend(notes)
+    judged: list[_Judged] = []
+    for (src, plan), settlement in zip(plans, settlements):
+        try:
+            judged.append(_judge(src, opts, catalog, plan, settlement, report))
+        except InputError as exc:
+            report.warnings.append(str(exc))
+    return _merge(judged), [s for j in judged for s in j.summaries]
 
 
 @dataclass(slots=True)
-class _Times:
-    """The yearless times ``settle_times`` reads of a single input: the earliest and the
-    latest wall time (it only takes the year of the first and the maximum of the rest)."""
+class _Judged:
+    """One input's results: matches of session units folded per pattern (suppressed only
+    within their unit so far), peer units' matches, session summaries in session order."""
 
-    first: Event | None = None
-    latest: Event | None = None
-    timed: Event | None = None
-
-    def add(self, ev: Event) -> None:
-        if ev.time is None:
-            return
-        if self.timed is None:
-            self.timed = _probe(ev)
-        if not is_yearless(ev.text):
-            return
-        if self.first is None or ev.time < self.first.time:  # type: ignore[operator]
-            self.first = _probe(ev)
-        if self.latest is None or _wall(ev.time) > _wall(self.latest.time):  # type: ignore[arg-type]
-            self.latest = _probe(ev)
-
-    def probes(self) -> list[Event]:
-        return [e for e in (self.first, self.latest, self.timed) if e is not None]
+    session_best: dict[str, Match]
+    peer_matches: dict[str, list[Match]]
+    summaries: list[SessionSummary]
 
 
-def _probe(ev: Event) -> Event:
-    return Event(kind=ev.kind, path=ev.path, line=ev.line, text=ev.text, time=ev.time)
+def _merge(judged: list[_Judged]) -> list[Match]:
+    """What ``merge_matches`` does, on units already folded: a peer-scope match suppresses its
+    patterns in every session unit (of every input) and in the other peer units."""
+    wide = [m for j in judged for ms in j.peer_matches.values() for m in ms]
+    gone = suppressed_by(wide)
+    merged: dict[str, Match] = {}
+    for j in judged:
+        for pid, m in j.session_best.items():
+            if pid not in gone:
+                fold(merged, m)
+    for j in judged:
+        for name, ms in j.peer_matches.items():
+            for m in survivors(ms, [w for w in wide if w.unit != name]):
+                fold(merged, m)
+    return ranked(merged)
+
+
+# -- pass 1 -----------------------------------------------------------------------------
 
 
 def _assign(src: Source, opts: Options) -> _Plan:
@@ -130,12 +148,12 @@ def _assign(src: Source, opts: Options) -> _Plan:
             session.events.append(light)
 
     builder = SessionBuilder(src.name, Side.UNKNOWN, attach)
-    times = _Times()
+    times = TimeSummary()
     n = digest = 0
     for ev in parse_events(opened):
         assign.append(-1)
         digest = hash((digest, ev.line, ev.kind))
-        times.add(ev)
+        times.add(ev.time, ev.text)
         if ev.kind != "daemon_start":  # the builder keeps every other event in a job until it flushes
             pending[id(ev)] = n
         builder.feed(ev)
@@ -160,14 +178,7 @@ def _assign(src: Source, opts: Options) -> _Plan:
         name = f"{s.path}#peer:{s.identities().get('remote_id') or s.peer or s.id}"
         peer_unit.append(names.setdefault(name, name))
         s.events = []
-    year = opts.year
-    probes = times.probes()
-    before = [p.time for p in probes]
-    notes = settle_times([TimedInput(src.name, probes, side.value, src.mtime, isinstance(src.hints.get("year"), int),
-                                     hint_tz(src) is not None)], year, opts.tz)
-    shift = next((p.time.year - b.year for p, b in zip(probes, before)  # type: ignore[union-attr]
-                  if p.time is not b and is_yearless(p.text)), 0)
-    return _Plan(sessions, assign, last, peer_unit, overlaps, side, shift, notes, digest)
+    return _Plan(sessions, assign, last, peer_unit, overlaps, side, times, digest)
 
 
 # -- pass 2 -----------------------------------------------------------------------------
@@ -220,8 +231,8 @@ class _PeerUnit:
         return [t[2] for t in sorted(seen.values(), key=lambda t: t[:2])]
 
 
-def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan,
-           report: Report) -> tuple[list[Match], list[SessionSummary]]:
+def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, settlement: Settlement,
+           report: Report) -> _Judged:
     session_patterns = [pt for pt in catalog if pt.scope == "session"]
     peer_patterns = [pt for pt in catalog if pt.scope == "peer"]
     groups = [(pt, g) for pt in peer_patterns for g in (*pt.required, *pt.contradicting, *pt.supporting)]
@@ -250,8 +261,7 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan,
         ordinal, n = n, n + 1
         digest = hash((digest, ev.line, ev.kind))
         ev.side = plan.side
-        if plan.year_shift and ev.time is not None and is_yearless(ev.text):
-            ev.time = shift_year(ev.time, plan.year_shift)
+        settlement.apply(ev)
         if ordinal in wanted:
             established[ordinal] = ev
         i = plan.assign[ordinal]
@@ -279,13 +289,7 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan,
         raise InputError(src.name, "changed while it was read (a big log is read twice)",
                          "copy the log and diagnose the copy")
     report.inputs.append(opened.summary(n))
-    wide = [m for ms in peer_matches.values() for m in ms]
-    gone = suppressed_by(wide)
-    merged = {pid: m for pid, m in session_best.items() if pid not in gone}
-    for name, ms in peer_matches.items():
-        for m in survivors(ms, [w for w in wide if w.unit != name]):
-            fold(merged, m)
-    return ranked(merged), [summaries[i] for i in sorted(summaries)]
+    return _Judged(session_best, peer_matches, [summaries[i] for i in sorted(summaries)])
 
 
 def _finished(events: list[Event], overlaps, established: dict[int, Event]) -> list[Event]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import tracemalloc
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 import diagnose.stream as stream
 from benchmarks.corpus import build
 from charon_styles import render
+from correlate.labshift import SAMPLES, read, render_iso
 from diagnose.api import Options, diagnose_paths, diagnose_sources
 from diagnose.input.sources import Source
 from diagnose.timeparse import is_yearless
@@ -28,12 +30,14 @@ def _report(path: Path, streamed: bool) -> dict:
 
 @pytest.fixture
 def spy(monkeypatch):
-    calls: list[str] = []
+    """The inputs of every streaming diagnosis, and whether it went through (False: fell back)."""
+    calls: list[tuple[list[str], bool]] = []
     real = stream.diagnose_streaming
 
-    def counting(src, *a, **k):
-        calls.append(src.name)
-        return real(src, *a, **k)
+    def counting(sources, *a, **k):
+        out = real(sources, *a, **k)
+        calls.append(([s.name for s in sources], out is not None))
+        return out
 
     monkeypatch.setattr(stream, "diagnose_streaming", counting)
     return calls
@@ -42,7 +46,7 @@ def spy(monkeypatch):
 @pytest.mark.parametrize("log", LOGS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_sample_log_streams_to_the_same_report(log, spy):
     assert _report(log, True) == _report(log, False)
-    assert spy == [str(log)]
+    assert spy == [([str(log)], True)]
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -71,7 +75,7 @@ def test_a_long_gateway_log_streams_to_the_same_report(corpus_log, spy):
     assert streamed == held
     assert held["findings"] and len(held["sessions"]) > 500
     assert any("overlapping" in str(f) or f["id"] == "stale-child-sa-after-sleep" for f in held["findings"])
-    assert spy == [str(corpus_log)]
+    assert spy == [([str(corpus_log)], True)]
 
 
 def test_a_shifted_year_is_applied_the_same_way(tmp_path):
@@ -109,18 +113,52 @@ def test_streaming_holds_much_less_than_the_events(tmp_path):
     assert peak(True) < peak(False) / 2
 
 
-def test_only_a_single_input_over_the_threshold_streams(tmp_path, spy):
+def test_inputs_stream_when_they_add_up_to_the_threshold(spy):
     sample = next(s for s in all_samples() if len(s.log_files()) == 2)
     a, b = sample.log_files()
     size = a.stat().st_size
     diagnose_paths([str(a)], Options(stream_above=size + 1))
     assert spy == []
     diagnose_paths([str(a)], Options(stream_above=size))
-    assert spy == [str(a)]
-    diagnose_paths([str(a), str(b)], Options(stream_above=0))  # two inputs: settled and paired together
-    assert spy == [str(a)]
+    assert spy == [([str(a)], True)]
+    spy.clear()
     diagnose_paths([str(a)], Options(stream_above=0), sessions_out=[])  # the caller wants the events
-    assert spy == [str(a)]
+    assert spy == []
+
+
+def test_both_sides_fall_back_to_memory_for_pairing(spy):
+    sample = next(s for s in all_samples() if s.name == "lab-no-certreq")
+    streamed, held = _report(sample.folder, True), _report(sample.folder, False)
+    assert streamed == held
+    assert [ok for _, ok in spy] == [False]
+    assert any(s["partner"] for s in held["sessions"])
+
+
+def _two_gateway_logs(tmp_path: Path, zone: timezone | None = None) -> list[Path]:
+    """Two real gateway logs: one year-less with a misleading file date, one with full dates."""
+    first = SAMPLES / "lab-healthy-eap-mschapv2" / "server-charon.log"
+    second = SAMPLES / "lab-no-certreq" / "server-charon.log"
+    a, b = tmp_path / "a-charon.log", tmp_path / "b-charon.log"
+    a.write_text(first.read_text())
+    when = datetime(2030, 6, 1).timestamp()
+    os.utime(a, (when, when))
+    b.write_text(render_iso(read(second, year=2026), zone))
+    return [a, b]
+
+
+@pytest.mark.parametrize("zone", [None, timezone(timedelta(hours=1))])
+def test_several_inputs_settle_years_and_zones_together(tmp_path, spy, zone):
+    paths = _two_gateway_logs(tmp_path, zone)
+
+    def report(streamed: bool) -> dict:
+        d = diagnose_paths([str(p) for p in paths], Options(stream_above=0 if streamed else None)).to_dict()
+        d.pop("tool_version", None)
+        return d
+    streamed, held = report(True), report(False)
+    assert streamed == held
+    assert [ok for _, ok in spy] == [True]
+    assert any("a-charon.log" in w and "other inputs" in w for w in held["warnings"])
+    assert any("assumed UTC+01:00" in w for w in held["warnings"]) is (zone is not None)
 
 
 def test_an_unreadable_single_input_is_reported_as_in_memory(tmp_path):

@@ -2,9 +2,9 @@
 
 A case keeps every event of its logs until its report is built (year settling, the
 session builder, cross-side pairing and the catalog all need the whole set), so a
-worker's peak grows with the case's size. A case that is one log of at least
-``STREAM_ABOVE`` bytes is read twice instead (``diagnose.stream``) and keeps a summary per
-session, a sixth as much; a case of several big rotated files still holds them all. So
+worker's peak grows with the case's size. A case of at least ``STREAM_ABOVE`` bytes of logs
+is read twice instead (``diagnose.stream``) and keeps a summary per session, a sixth as
+much. So
 the process pool admits a case only while the estimates of the cases running fit a
 budget (``--memory``, default: most of the memory available when the batch starts). A case
 larger than the whole budget still runs, alone, with a warning.
@@ -30,10 +30,14 @@ DEFAULT_SHARE = 0.75
 BYTES_PER_STREAMED_BYTE = 1
 
 
-def case_estimate(size: int, inputs: int = 1) -> int:
-    """Expected peak memory of the worker that diagnoses a case of ``size`` log bytes."""
+def case_estimate(size: int) -> int:
+    """Expected peak memory of the worker that diagnoses a case of ``size`` log bytes.
+
+    (A case with logs of both sides past the threshold is paired in memory: the estimate
+    is low for it; such cases are rare, client logs being small.)
+    """
     size = max(0, size)
-    if inputs == 1 and size >= STREAM_ABOVE:
+    if size >= STREAM_ABOVE:
         return WORKER_BASE + BYTES_PER_LOG_BYTE * STREAM_ABOVE + BYTES_PER_STREAMED_BYTE * size
     return WORKER_BASE + BYTES_PER_LOG_BYTE * size
 
@@ -58,6 +62,6 @@ def default_budget() -> int | None:
     return int(avail * DEFAULT_SHARE) if avail else None
 
 
-def too_big_warning(size: int, inputs: int, budget: int) -> str:
-    return (f"this case needs about {case_estimate(size, inputs) // 1024**2} MB of memory, more than the batch's "
+def too_big_warning(size: int, budget: int) -> str:
+    return (f"this case needs about {case_estimate(size) // 1024**2} MB of memory, more than the batch's "
             f"budget of {budget // 1024**2} MB: it ran alone (raise --memory, or split the log)")
