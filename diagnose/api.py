@@ -43,8 +43,8 @@ class Options:
     tz: tzinfo | None = None
     catalog: list[Pattern] | None = None
     config: "ConfigInputs | None" = None
-    #: inputs adding up to at least this many bytes are diagnosed in two streaming passes (``diagnose.stream``)
-    #: instead of holding all its events; None: never
+    #: inputs adding up to at least this many bytes are diagnosed in two streaming passes
+    #: (``diagnose.stream``) instead of holding all their events; None: never
     stream_above: int | None = STREAM_ABOVE
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from .api import OpenedInput, Options, hint_tz, open_input, parse_events, session_summary
 from .catalog.engine import (MAX_EVIDENCE_PER_GROUP, Match, UnitFacts, evaluate, event_matches, fold, index_unit,
-                             ranked, suppressed_by, survivors)
+                             peer_unit, ranked, suppressed_by, survivors)
 from .catalog.model import Condition, Pattern
 from .errors import InputError
 from .events import Event, Side
@@ -168,17 +168,17 @@ def _assign(src: Source, opts: Options) -> _Plan:
     # the same derivation as build_sessions, on the kinds it reads
     mark_overlaps(sessions)
     overlaps: dict[int, list[tuple[int, dict]]] = {}
-    peer_unit: list[str] = []
+    units: list[str] = []
     names: dict[str, str] = {}
     for i, s in enumerate(sessions):
         for e in s.events:
             if e.kind == "overlapping_sa":
                 est = next(x for x in s.events if x.kind == "ike_established" and x.line == e.line)
                 overlaps.setdefault(i, []).append((kept_ordinal[id(est)], e.attrs))
-        name = f"{s.path}#peer:{s.identities().get('remote_id') or s.peer or s.id}"
-        peer_unit.append(names.setdefault(name, name))
+        name = peer_unit(s)
+        units.append(names.setdefault(name, name))
         s.events = []
-    return _Plan(sessions, assign, last, peer_unit, overlaps, side, times, digest)
+    return _Plan(sessions, assign, last, units, overlaps, side, times, digest)
 
 
 # -- pass 2 -----------------------------------------------------------------------------

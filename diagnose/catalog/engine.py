@@ -307,6 +307,11 @@ def _canonical(e: Event) -> tuple[bool, str, int]:
     return (e.side.value != "server", e.path, e.line)
 
 
+def peer_unit(s: Session) -> str:
+    """The peer-scope unit a session belongs to: its input and the client's identity (else address)."""
+    return f"{s.path}#peer:{s.identities().get('remote_id') or s.peer or s.id}"
+
+
 def units(sessions: list[Session], scope: str) -> Iterable[tuple[str, list[Event]]]:
     """The groups of events a pattern is evaluated on, by its scope."""
     if scope == "session":
@@ -328,12 +333,11 @@ def units(sessions: list[Session], scope: str) -> Iterable[tuple[str, list[Event
                 continue
             yield s.id, events
     elif scope == "peer":
-        groups: dict[tuple[str, str], list[Event]] = {}
+        groups: dict[str, list[Event]] = {}
         for s in sessions:
-            key = (s.path, s.identities().get("remote_id") or s.peer or s.id)
-            groups.setdefault(key, []).extend(s.events)
-        for (path, peer), evs in groups.items():
-            yield f"{path}#peer:{peer}", sorted(evs, key=lambda e: e.line)
+            groups.setdefault(peer_unit(s), []).extend(s.events)
+        for name, evs in groups.items():
+            yield name, sorted(evs, key=lambda e: e.line)
     elif scope == "input":
         groups2: dict[str, list[Event]] = {}
         for s in sessions:
