@@ -212,7 +212,7 @@ def _diagnose_sources(sources: Iterable[Source], opts: Options | None,
 def _streams(sources: list[Source], opts: Options, catalog: list[Pattern]) -> bool:
     """Inputs big enough together that holding their events would cost more than reading them twice."""
     from .stream import can_stream
-    sizes = [s.size for s in sources]
+    sizes = [s.log_size for s in sources]
     return (bool(sources) and opts.stream_above is not None and None not in sizes
             and sum(sizes) >= opts.stream_above and can_stream(catalog))  # type: ignore[arg-type]
 

@@ -201,3 +201,15 @@ def test_a_log_that_changes_between_the_passes_is_refused(tmp_path, monkeypatch)
     _second_pass_sees(monkeypatch, lambda p: p.write_bytes(b"\n".join(log.read_bytes().splitlines()[5:])))
     with pytest.raises(InputError, match="changed while it was read"):
         diagnose_paths([str(copy)], Options(stream_above=0))
+
+
+def test_a_compressed_log_counts_its_expanded_size(tmp_path, spy):
+    import gzip
+    log = next(f for f in LOGS if f.name == "server-charon.log")
+    gz = tmp_path / "charon.log.1.gz"
+    gz.write_bytes(gzip.compress(log.read_bytes()))
+    streamed = diagnose_paths([str(gz)], Options(stream_above=gz.stat().st_size + 1)).to_dict()
+    assert spy == [([str(gz)], True)]
+    held = diagnose_paths([str(gz)], Options(stream_above=None)).to_dict()
+    assert {k: v for k, v in streamed.items() if k != "tool_version"} == \
+        {k: v for k, v in held.items() if k != "tool_version"}

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InputError
-from ..input.sources import MAX_MEMBERS, NOT_LOGS, Source, iter_sources, safe_member_name
+from ..input.sources import MAX_MEMBERS, NOT_LOGS, Source, iter_sources, log_size, safe_member_name
 from ..input.streams import DATA_ERRORS, GuardedReader, compression_of, expansion_limit
 from .rotation import order_rotated
 
@@ -63,8 +63,9 @@ class InputRef:
 
     container: str  # a file system path (a log file or an archive)
     member: str | None = None  # the archive member's cleaned name, if any
-    size: int = 0
+    size: int = 0  # bytes as stored
     copy: MemberCopy | None = None  # the member's bytes, copied out of a compressed tarball
+    compressed: bool = False  # a .gz/.bz2/.xz log: ``size`` is its compressed size
 
     @property
     def name(self) -> str:
@@ -90,7 +91,14 @@ class CaseSpec:
 
     @property
     def size(self) -> int:
+        """Bytes as stored (what the progress bar counts)."""
         return sum(i.size for i in self.inputs)
+
+    @property
+    def log_size(self) -> int:
+        """About how many bytes of log the case holds (compressed logs counted expanded):
+        what a worker's memory grows with."""
+        return sum(log_size(i.size, i.compressed) or 0 for i in self.inputs)
 
 
 def is_archive_name(name: str) -> bool:
@@ -193,7 +201,8 @@ class Discovery:
         keep: list[Source] = []
         for src in sources:
             if "!" not in src.name:  # not an archive after all (the input layer reads it as one log)
-                return [CaseSpec(name=name, inputs=[InputRef(str(path), None, src.size or 0)], warnings=warn)]
+                ref = InputRef(str(path), None, src.size or 0, compressed=src.compressed)
+                return [CaseSpec(name=name, inputs=[ref], warnings=warn)]
             member = src.name.split("!", 1)[1]
             if is_archive_name(member):
                 if nested:
@@ -348,7 +357,7 @@ def _group_members(members: list[str]) -> list[tuple[str, list[str]]]:
 def _files_case(folder: str, files: list[Path]) -> CaseSpec:
     by_name = {str(f): f for f in files}
     ordered = order_rotated(list(by_name))
-    refs = [InputRef(n, None, _size(by_name[n])) for n in ordered]
+    refs = [InputRef(n, None, _size(by_name[n]), compressed=_compressed(by_name[n])) for n in ordered]
     return CaseSpec(name=folder, inputs=refs)
 
 

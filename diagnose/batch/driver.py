@@ -45,8 +45,8 @@ def run_batch(paths: list[str], out: IO[str], opts: BatchOptions | None = None) 
         for s in specs:
             s.log_format, s.side, s.year, s.tz_offset_s = opts.log_format, opts.side, opts.year, opts.tz_offset_s
             s.redact_key = opts.redact_key
-            if budget is not None and case_estimate(s.size) > budget:
-                s.warnings.append(too_big_warning(s.size, budget))
+            if budget is not None and case_estimate(s.log_size) > budget:
+                s.warnings.append(too_big_warning(s.log_size, budget))
         writer = writer_for(opts.format, out)
         show = sys.stderr.isatty() if opts.progress is None else opts.progress
         with _Progress(show, len(specs), sum(s.size for s in specs)) as bar:

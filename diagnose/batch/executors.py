@@ -46,7 +46,7 @@ def run_processes(specs: list[CaseSpec], jobs: int, on_done: Done | None = None,
         yield from run_serial(specs, on_done)
         return
     window = 2 * jobs
-    need = [case_estimate(s.size) for s in specs]
+    need = [case_estimate(s.log_size) for s in specs]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pending: dict[int, Future[CaseResult]] = {}
         ready: dict[int, CaseResult] = {}

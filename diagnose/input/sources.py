@@ -43,12 +43,27 @@ class Source:
 
     name: str  # what the report prints: a path, ``archive!member`` or ``<stdin>``
     opener: Callable[[], BinaryIO]
-    size: int | None = None
+    size: int | None = None  # bytes as stored (a .gz file: its compressed size)
     mtime: float | None = None
     hints: dict[str, object] = field(default_factory=dict)  # year, tz, side, format from a bundle
+    compressed: bool = False  # gzip/bzip2/xz: ``size`` is not the log's size
 
     def open(self) -> BinaryIO:
         return self.opener()
+
+    @property
+    def log_size(self) -> int | None:
+        """About how many bytes of log this holds: what memory and work grow with."""
+        return log_size(self.size, self.compressed)
+
+
+#: how much a compressed log is assumed to grow when only its compressed size is known
+#: (charon and syslog text compresses 8-15x with gzip); for estimates, never for limits
+LOG_EXPANSION = 10
+
+
+def log_size(size: int | None, compressed: bool) -> int | None:
+    return None if size is None else size * LOG_EXPANSION if compressed else size
 
 
 def iter_sources(paths: list[str], warnings: list[str] | None = None) -> Iterator[Source]:
@@ -119,36 +134,38 @@ def _file_sources(path: str, st: os.stat_result, warn: list[str]) -> Iterator[So
             raise InputError(path, f"cannot read ({exc.strerror})", "check the permissions") from None
 
     try:
-        kind = _container_kind(opener, path)
+        kind, compressed = _container_kind(opener, path)
     except InputError as exc:
         warn.append(str(exc))
         return
-    yield from _sources_of(path, opener, st.st_size, kind, warn, mtime=st.st_mtime)
+    yield from _sources_of(path, opener, st.st_size, kind, warn, mtime=st.st_mtime, compressed=compressed)
 
 
 def _sources_of(name: str, opener: Callable[[], BinaryIO], size: int, kind: str | None, warn: list[str],
-                mtime: float | None = None) -> Iterator[Source]:
+                mtime: float | None = None, compressed: bool = False) -> Iterator[Source]:
     if kind == "zip":
         yield from zip_sources(name, opener, size, warn, Source)  # type: ignore[misc]
     elif kind == "tar":
         yield from tar_sources(name, opener, size, warn, Source)  # type: ignore[misc]
     else:
-        yield Source(name, lambda: decompressing(opener, name, size, nested=False), size=size, mtime=mtime)
+        yield Source(name, lambda: decompressing(opener, name, size, nested=False), size=size, mtime=mtime,
+                     compressed=compressed)
 
 
-def _container_kind(opener: Callable[[], BinaryIO], name: str) -> str | None:
-    """``"zip"``, ``"tar"`` (possibly compressed) or None, from the first bytes only."""
+def _container_kind(opener: Callable[[], BinaryIO], name: str) -> tuple[str | None, bool]:
+    """``"zip"``, ``"tar"`` (possibly compressed) or None, and whether the bytes are compressed,
+    from the first bytes only."""
     with opener() as f:
         head = f.read(512)
     kind = archive_kind(head)
     comp = compression_of(head)
     if kind or comp is None:
-        return kind
+        return kind, False
     try:
         with opener() as raw, comp[1](raw) as d:
-            return archive_kind(d.read(512))
+            return archive_kind(d.read(512)), True
     except DATA_ERRORS:
-        return None  # corrupt compressed data: reported when the source is read
+        return None, True  # corrupt compressed data: reported when the source is read
 
 
 def _spooled_sources(name: str, stream: BinaryIO, warn: list[str]) -> Iterator[Source]:
@@ -175,6 +192,6 @@ def _spooled_sources(name: str, stream: BinaryIO, warn: list[str]) -> Iterator[S
     def opener(spool=spool, fd=fd, size=size) -> BinaryIO:  # spool kept alive by the closure
         return io.BufferedReader(PReadFile(fd, size))  # type: ignore[return-value]
 
-    kind = _container_kind(opener, name)
-    yield from _sources_of(name, opener, size, kind, warn)
+    kind, compressed = _container_kind(opener, name)
+    yield from _sources_of(name, opener, size, kind, warn, compressed=compressed)
 

@@ -116,3 +116,24 @@ def test_cli_memory_option_is_in_megabytes(tmp_path):
     small = [w for r in run("1") for w in r["warnings"]]
     assert sum("budget of 1 MB" in w for w in small) == len(LABS)
     assert not any("budget" in w for r in run("100000") for w in r["warnings"])
+
+
+def test_compressed_logs_are_estimated_expanded(tmp_path):
+    """A rotated ``.gz`` log holds ~10x its size of log: memory estimates and the streaming
+    threshold must see that, not the compressed size."""
+    import gzip
+    from diagnose.batch.cases import Discovery
+    from diagnose.input.sources import LOG_EXPANSION, iter_sources
+    log = (LABS[0] / "server-charon.log").read_bytes()
+    folder = tmp_path / "gw"
+    folder.mkdir()
+    (folder / "charon.log").write_bytes(log)
+    (folder / "charon.log.1.gz").write_bytes(gzip.compress(log))
+    with Discovery() as disc:
+        [spec] = disc.cases([str(folder)])
+    gz = next(i for i in spec.inputs if i.container.endswith(".gz"))
+    plain = next(i for i in spec.inputs if not i.container.endswith(".gz"))
+    assert gz.compressed and not plain.compressed
+    assert spec.log_size == plain.size + LOG_EXPANSION * gz.size
+    [src] = list(iter_sources([str(folder / "charon.log.1.gz")]))
+    assert src.compressed and src.log_size == LOG_EXPANSION * src.size
