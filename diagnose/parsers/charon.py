@@ -90,7 +90,7 @@ class CharonParser:
         for lineno, raw in lines:
             stats.lines += 1
             line = raw.rstrip()
-            if not line.strip():
+            if not line:  # empty or only whitespace
                 continue
             parsed = self._split(line, clock, last_ts_text, last_ts)
             if parsed is None:
@@ -127,12 +127,16 @@ class CharonParser:
         # fast paths: exactly what the search below finds for these shapes (see _BODY_AFTER_TS)
         if last_ts is not None and line.startswith(last_text) and "[" not in last_text:  # type: ignore[arg-type]
             f = _BODY_AFTER_TS.match(line, len(last_text))  # type: ignore[arg-type]
-            if f is not None and f.group(2) in _GROUPS:
-                return last_text, last_ts, f.group(1), f.group(2), f.group(3), f.group(4), line[f.end():]
+            if f is not None:
+                thread, group, name, uid = f.groups()
+                if group in _GROUPS:
+                    return last_text, last_ts, thread, group, name, uid, line[f.end():]
         elif line[:1].isdigit():
             f = _BODY_AT_START.match(line)
-            if f is not None and f.group(2) in _GROUPS:
-                return None, None, f.group(1), f.group(2), f.group(3), f.group(4), line[f.end():]
+            if f is not None:
+                thread, group, name, uid = f.groups()
+                if group in _GROUPS:
+                    return None, None, thread, group, name, uid, line[f.end():]
         m = _BODY.search(line, timeout=MATCH_TIMEOUT)
         if m and m["group"] in _GROUPS:
             head = line[: m.start()]
@@ -221,7 +225,7 @@ class CharonParser:
                 tc["exchange"] = attrs.get("exchange")
         return Event(
             kind=kind, path=ctx.path, line=lineno, text=raw, time=ts, side=ctx.side,
-            ike_id=str(ike_id) if ike_id else tpl.env_id,
+            ike_id=ike_id or tpl.env_id,  # prefixes give ids as text already
             ike_name=name or tpl.env_name, thread=thread, peer=tpl.peer, spis=tpl.spis, attrs=attrs)
 
 
