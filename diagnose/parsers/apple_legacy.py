@@ -72,6 +72,8 @@ class AppleLegacyParser:
     name = "apple-legacy"
     default_side = Side.CLIENT
     forms = FORMS
+    #: bare pasted message text (no syslog header) becomes a record of its own
+    takes_orphans = True
 
     def sniff(self, head: list[str]) -> float:
         lines = [h.rstrip("\r\n") for h in head if h.strip()]
@@ -125,7 +127,8 @@ class AppleLegacyParser:
                 return None
             return Record(line=lineno, text=line, message=line)
 
-        yield from assemble(lines, ctx, start, emitter, indented_continuation, orphan)
+        yield from assemble(lines, ctx, start, emitter, indented_continuation,
+                            orphan if self.takes_orphans else None)
 
     def record(self, form: str | None, m: Any, lineno: int, line: str, clock: DayClock) -> Record | str | None:
         g = m.groupdict()

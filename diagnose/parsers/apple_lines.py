@@ -146,25 +146,20 @@ def assemble(lines: Iterable[tuple[int, str]], ctx: ParseContext, start: Former,
             result = start(lineno, line)
         except Exception:  # never let one odd line end the parse
             result = None
-        if isinstance(result, Record):
+        if not isinstance(result, Record):
+            if result is not None:  # header / footer / repeat marker
+                stats.recognised += 1
+                continue
+            if current is not None and (continuation is None or continuation(line, current)):
+                stats.recognised += 1
+                current.add_continuation(line)
+                continue
+            result = orphan(lineno, line) if orphan else None
+        if isinstance(result, Record):  # a new record closes the open one
             stats.recognised += 1
             if current is not None:
                 yield from _emit(current, emitter, ctx)
             current = result
-            continue
-        if result is not None:  # header / footer / repeat marker
-            stats.recognised += 1
-            continue
-        if current is not None and (continuation is None or continuation(line, current)):
-            stats.recognised += 1
-            current.add_continuation(line)
-            continue
-        rec = orphan(lineno, line) if orphan else None
-        if isinstance(rec, Record):
-            stats.recognised += 1
-            if current is not None:
-                yield from _emit(current, emitter, ctx)
-            current = rec
             continue
         if current is not None:
             yield from _emit(current, emitter, ctx)

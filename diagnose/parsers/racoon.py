@@ -18,16 +18,15 @@ client (the Mac/iPhone), and every IKE_SA it starts is ``version=1``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import regex
 
-from ..events import Event, Side
+from ..events import Side
 from .apple_legacy import FORMS as APPLE_FORMS
 from .apple_legacy import AppleLegacyParser
-from .apple_lines import DayClock, assemble, indented_continuation, side_of
-from .apple_messages import Emitter, Record
-from .base import ParseContext
+from .apple_lines import DayClock
+from .apple_messages import Record
 
 _LEVEL = r"(?P<type>ERROR|WARNING|NOTIFY|INFO|DEBUG2?)"
 
@@ -47,6 +46,7 @@ class RacoonParser(AppleLegacyParser):
     name = "racoon"
     default_side = Side.CLIENT
     forms = {**UPSTREAM_FORMS, **APPLE_FORMS}
+    takes_orphans = False  # racoon's own logs hold no bare pasted messages
 
     def sniff(self, head: list[str]) -> float:
         lines = [h.rstrip("\r\n") for h in head if h.strip()]
@@ -68,23 +68,15 @@ class RacoonParser(AppleLegacyParser):
         share = racoon / len(lines)
         return 0.9 if share > 0.9 else 0.5 * share
 
-    def parse(self, lines: Iterable[tuple[int, str]], ctx: ParseContext) -> Iterator[Event]:
-        emitter = Emitter(ctx.path, side_of(ctx, self.default_side))
-        clock = DayClock(year=ctx.year, tz=ctx.tz)
-
-        def start(lineno: int, line: str) -> Record | str | None:
-            form, m = self.match(line)
-            if m is None:
-                return None
-            if form == "upstream-file":
-                return _upstream_file_record(m, lineno, line, clock)
-            if form == "upstream-syslog":
-                g = m.groupdict()
-                time = clock.month_day(g["mon"], int(g["d"]), int(g["h"]), int(g["m"]), int(g["s"]))
-                return Record(line=lineno, text=line, message=g["msg"], time=time, process="racoon", level=g["type"])
-            return self.record(form, m, lineno, line, clock)
-
-        yield from assemble(lines, ctx, start, emitter, indented_continuation)
+    def record(self, form: str | None, m: Any, lineno: int, line: str, clock: DayClock) -> Record | str | None:
+        """racoon's own file and syslog forms; the syslog/ASL forms it shares with apple-legacy."""
+        if form == "upstream-file":
+            return _upstream_file_record(m, lineno, line, clock)
+        if form == "upstream-syslog":
+            g = m.groupdict()
+            time = clock.month_day(g["mon"], int(g["d"]), int(g["h"]), int(g["m"]), int(g["s"]))
+            return Record(line=lineno, text=line, message=g["msg"], time=time, process="racoon", level=g["type"])
+        return super().record(form, m, lineno, line, clock)
 
 
 def _upstream_file_record(m: Any, lineno: int, line: str, clock: DayClock) -> Record:
