@@ -203,7 +203,8 @@ class _PeerUnit:
     connection: tuple[int, str] | None = None  # (line, name) of the first gateway event naming it
     arrivals: int = 0
 
-    def add(self, events: list[Event], conditions: list[Condition], keep: int) -> None:
+    def add(self, events: list[Event], conditions: dict[str, list[tuple[int, Condition]]], keep: int) -> None:
+        """Fold in one ended session's events; ``conditions``: (index, condition) by event kind."""
         self.count += len(events)
         for e in events:
             side = e.side._value_
@@ -214,13 +215,16 @@ class _PeerUnit:
                 if self.connection is None or e.line < self.connection[0]:
                     self.connection = (e.line, e.ike_name)
             self.arrivals += 1
-            for i, cond in enumerate(conditions):
+            for i, cond in conditions.get(e.kind, ()):
                 if event_matches(e, cond):
                     lst = self.kept.setdefault((i, side), [])
                     lst.append((e.line, self.arrivals, e))
                     if len(lst) > keep:
                         lst.sort(key=lambda t: t[:2])
                         del lst[keep:]
+
+    def facts(self) -> UnitFacts:
+        return UnitFacts(self.count, self.sides, self.peers, self.connection[1] if self.connection else None)
 
     def events(self) -> list[Event]:
         """The kept events in unit order (by line; one line's events in the order they came)."""
@@ -235,15 +239,11 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, sett
            report: Report) -> _Judged:
     session_patterns = [pt for pt in catalog if pt.scope == "session"]
     peer_patterns = [pt for pt in catalog if pt.scope == "peer"]
-    groups = [(pt, g) for pt in peer_patterns for g in (*pt.required, *pt.contradicting, *pt.supporting)]
-    conditions = [c for _, g in groups for c in g.any]
-    most_groups = max((len(pt.required) + len(pt.contradicting) + len(pt.supporting) for pt in peer_patterns),
-                      default=0)
-    keep = max([MAX_EVIDENCE_PER_GROUP * most_groups] + [c.min_count for c in conditions])
+    conditions, keep = _peer_conditions(peer_patterns)
     session_best: dict[str, Match] = {}  # per pattern, folded as session units are judged
     peer_matches: dict[str, list[Match]] = {}
     units: dict[str, _PeerUnit] = {}
-    for i, name in enumerate(plan.peer_unit):
+    for name in plan.peer_unit:
         units.setdefault(name, _PeerUnit(0)).waiting += 1
     wanted = {o for pairs in plan.overlaps.values() for o, _ in pairs}
     established: dict[int, Event] = {}
@@ -282,7 +282,8 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, sett
             plan.sessions[i] = None  # type: ignore[call-overload]  # judged: only its summary stays
             unit.waiting -= 1
             if unit.waiting == 0:
-                found = _evaluate_peer(peer_patterns, units.pop(name), name)
+                done = units.pop(name)
+                found = _evaluate(peer_patterns, done.events(), name, done.facts())
                 if found:
                     peer_matches[name] = found
     if n < len(plan.assign) or digest != plan.digest:
@@ -303,25 +304,34 @@ def _finished(events: list[Event], overlaps, established: dict[int, Event]) -> l
     return events
 
 
-def _evaluate(patterns: list[Pattern], events: list[Event], unit: str) -> list[Match]:
-    index = index_unit(events)
+def _peer_conditions(patterns: list[Pattern]) -> tuple[dict[str, list[tuple[int, Condition]]], int]:
+    """The peer-scope patterns' conditions by event kind, and how many earliest matches of each
+    (per side) a peer unit must keep: a group's ``min_count``, and the evidence two events a
+    group may take after those all earlier groups of its pattern took."""
+    by_kind: dict[str, list[tuple[int, Condition]]] = {}
+    keep = 0
+    i = 0
+    for pt in patterns:
+        groups = (*pt.required, *pt.contradicting, *pt.supporting)
+        keep = max(keep, MAX_EVIDENCE_PER_GROUP * len(groups))
+        for g in groups:
+            for c in g.any:
+                by_kind.setdefault(c.event, []).append((i, c))
+                keep = max(keep, c.min_count)
+                i += 1
+    return by_kind, keep
+
+
+def _evaluate(patterns: list[Pattern], events: list[Event], unit: str,
+              facts: UnitFacts | None = None) -> list[Match]:
+    """Every pattern over one unit, as ``evaluate_units`` does; with ``facts``, ``events`` are
+    only those a peer unit kept, and the unit's sides come from the facts."""
+    by_kind, sides = index_unit(events)
+    index = (by_kind, facts.sides if facts is not None else sides)
     memo: dict = {}  # per unit: it keys on ids of attribute dicts that die with the unit's events
     out = []
     for pt in patterns:
-        m = evaluate(pt, events, unit, index, memo)
-        if m is not None:
-            out.append(m)
-    return out
-
-
-def _evaluate_peer(patterns: list[Pattern], unit: _PeerUnit, name: str) -> list[Match]:
-    events = unit.events()
-    facts = UnitFacts(unit.count, unit.sides, unit.peers, unit.connection[1] if unit.connection else None)
-    index = index_unit(events)
-    index = (index[0], unit.sides)
-    out = []
-    for pt in patterns:
-        m = evaluate(pt, events, name, index, {}, facts)
+        m = evaluate(pt, events, unit, index, memo, facts)
         if m is not None:
             out.append(m)
     return out
