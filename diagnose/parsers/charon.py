@@ -78,7 +78,6 @@ class CharonParser:
     # -- parsing -----------------------------------------------------------
     def parse(self, lines: Iterable[tuple[int, str]], ctx: ParseContext) -> Iterator[Event]:
         clock = Clock(year=ctx.year, tz=ctx.tz)
-        t = table()
         stats = ctx.stats
         thread_ctx: dict[str, dict[str, Any]] = {}
         last_ts_text: str | None = None
