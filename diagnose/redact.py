@@ -31,6 +31,7 @@ import hmac
 import ipaddress
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable
 
 import regex
@@ -341,7 +342,6 @@ def redact_bundle(path: "str | Path", redactor: Redactor | None = None) -> "Path
     import io
     import json
     import tarfile
-    from pathlib import Path
 
     from .report.output import write_atomic
 

@@ -7,7 +7,6 @@ from diagnose.catalog.model import Condition, Group, Pattern
 from diagnose.events import Event, Side
 from diagnose.sessions import Session
 
-import regex
 
 
 def ev(kind, line=1, side=Side.SERVER, **attrs):
