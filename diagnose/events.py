@@ -100,6 +100,9 @@ KINDS: dict[str, tuple[str, ...]] = {
     # VPN session (status: connecting|connected|reasserting|disconnecting|disconnected|stopping);
     # profile: the configuration's name from NESM...Session[<name>:<UUID>]
     "client_status": ("status", "profile"),
+    # a log line the event vocabulary has no kind for, but which says something went wrong
+    # (diagnose.knowledge): severity error|warning, topic (cert, proposal, ...), charon's format
+    "log_notable": ("severity", "topic", "format"),
 }
 
 

@@ -27,6 +27,7 @@ from typing import Any, Iterable, Iterator
 import regex
 
 from ..events import Event, Side
+from ..knowledge import knowledge
 from ..timeparse import Clock
 from .base import ParseContext
 from .charon_table import MATCH_TIMEOUT, expand_summary, resolve_plan, table
@@ -55,7 +56,6 @@ class CharonParser:
     # -- detection ---------------------------------------------------------
     def sniff(self, head: list[str]) -> float:
         body = bare = 0
-        t = table()
         for line in head:
             m = _BODY.search(line)
             if m and m["group"] in _GROUPS:
@@ -67,7 +67,7 @@ class CharonParser:
             msg, tagged = _strip_header(line)
             if tagged:
                 body += 1  # a syslog/journal line from charon itself, known message or not
-            elif msg is not None and t.match(msg.strip()):
+            elif msg is not None and known_message(msg.strip()):
                 bare += 1
         n = max(len(head), 1)
         score = (body + 0.8 * bare) / n
@@ -161,7 +161,7 @@ class CharonParser:
             return ts_text, ts, None, mi["group"], None, None, rest[mi.end():]
         if ts is None:
             # bare message (stroke, journalctl -o cat): only known charon messages count
-            if table().match(rest.strip()) is None and not rest.startswith((" ", "\t")):
+            if not known_message(rest.strip()) and not rest.startswith((" ", "\t")):
                 return None
         return ts_text, ts, None, None, None, None, rest
 
@@ -204,7 +204,7 @@ class CharonParser:
             if len(cache) >= _CACHE_MAX:  # bounded: unique lines (packets with ports) must not pile up
                 cache.clear()
             hit = table().match(msg)
-            tpl = cache[msg] = None if hit is None else _template(*hit)
+            tpl = cache[msg] = _template(*hit) if hit is not None else _notable(msg)
         if tpl is None:
             return None
         # events of one message text share its attribute dict: nothing mutates an event's
@@ -302,6 +302,21 @@ def _template(rule, m) -> _Template:
     spis = tuple(str(envelope["_spis"]).split()) if envelope.get("_spis") else ()
     return _Template(kind=kind, attrs=attrs, peer=peer, spis=spis, env_id=str(envelope["_id"]) if envelope.get("_id") else None,
                      env_name=envelope.get("_name"), sets_ctx=sets_ctx)
+
+
+def _notable(msg: str) -> "_Template | None":
+    """A line the event table does not know, but the message knowledge calls an error or warning."""
+    known = knowledge().match(msg)
+    if known is None:
+        return None
+    return _Template(kind="log_notable", attrs={"severity": known.severity, "topic": known.topic,
+                                                "format": known.format},
+                     peer=None, spis=(), env_id=None, env_name=None, sets_ctx=False)
+
+
+def known_message(msg: str) -> bool:
+    """A bare message charon prints (an event of the table, or a known error/warning)."""
+    return table().match(msg) is not None or knowledge().match(msg) is not None
 
 
 def _strip_header(line: str) -> tuple[str | None, bool]:
