@@ -326,6 +326,8 @@ class LabRun:
             self._run(["ip", "-n", ns, "link", "set", "dev", dev, "addrgenmode", "none"])
             self._run(["ip", "-n", ns, "addr", "add", f"{v4}/24", "dev", dev])
             self._run(["ip", "-n", ns, "addr", "add", f"{v6}/64", "dev", dev, "nodad"])
+            for extra in (self.gw if ns == g else self.cl).side.extra_addrs:
+                self._run(["ip", "-n", ns, "addr", "add", extra, "dev", dev, "nodad"])
             self._run(["ip", "-n", ns, "link", "set", dev, "up"])
         # the gateway's "internal network" that split-tunnel scenarios protect (local_ts)
         self._run(["ip", "-n", g, "addr", "add", f"{GW_LAN}/24", "dev", "lo"])
@@ -347,14 +349,18 @@ class LabRun:
                 wanted = (name == "ca" or f"{name}.crt" in d.side.swanctl
                           or (name == "other-ca" and "server-other-ca.crt" in d.side.swanctl))
             else:
-                wanted = name in ("ca", "client")
+                # its own certificate (``client`` unless the scenario names another one)
+                wanted = name == "ca" or (name.startswith("client") and (
+                    f"{name}.crt" in d.side.swanctl
+                    or (name == "client" and "client-other-ca.crt" not in d.side.swanctl)))
             if not wanted:
                 continue
             if is_ca:
                 shutil.copy(cert.cert, sd / "x509ca" / f"{name}.crt")
             else:
                 shutil.copy(cert.cert, sd / "x509" / f"{name}.crt")
-                shutil.copy(cert.key, sd / "private" / f"{name}.key")
+                if name not in d.side.omit_keys:
+                    shutil.copy(cert.key, sd / "private" / f"{name}.key")
         (sd / "swanctl.conf").write_text(d.side.swanctl)
         (d.directory / "strongswan.conf").write_text(strongswan_conf(d.side, d.vici, d.logfile))
         syslog = ""
@@ -452,11 +458,12 @@ class LabRun:
             self._note(f"reloaded {d.name} with conf_after (credentials cleared)")
         elif a == "firewall_drop":
             rules = d.directory / "drop-ike.nft"
+            ports = ", ".join(str(p) for p in st.ports)
             rules.write_text("table inet ikdlab {\n    chain input {\n"
                              "        type filter hook input priority 0; policy accept;\n"
-                             "        udp dport { 500, 4500 } drop\n    }\n}\n")
+                             f"        udp dport {{ {ports} }} drop\n    }}\n}}\n")
             self._run(["ip", "netns", "exec", d.netns, "nft", "-f", str(rules)])
-            self._note(f"nftables in {d.netns}: drop udp 500/4500")
+            self._note(f"nftables in {d.netns}: drop udp {'/'.join(str(p) for p in st.ports)}")
         else:  # pragma: no cover - scenario.py validates actions
             raise LabError(f"unknown step {a}")
 
