@@ -98,6 +98,10 @@ KINDS: dict[str, tuple[str, ...]] = {
     # derived by the session builder: this IKE_SA was established while another IKE_SA of
     # the same remote identity was still alive (never deleted) in the same log
     "overlapping_sa": ("peer_id", "other", "other_line"),
+    # derived by the session builder (diagnose.proposal_match): the last received and configured
+    # proposal lists of ``proto`` cannot match and no selection follows. ke_only: they would
+    # match but for the key exchange (the client offered no DH group the gateway requires)
+    "proposal_mismatch": ("proto", "ke_only", "detail"),
     # client-side (Apple / strongSwan initiator) outcomes
     "connect_start": ("server", "profile"),
     "disconnect": ("reason",),

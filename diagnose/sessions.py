@@ -16,10 +16,12 @@ from datetime import datetime
 from typing import Callable, Iterable
 
 from .events import Event, Side
+from .proposal_match import proposal_mismatches
 
 FAILURE_KINDS = frozenset({
     "no_proposal", "no_matching_config", "auth_failed", "eap_failed", "give_up", "half_open_timeout",
     "ts_unacceptable", "child_failed", "cert_problem", "notify_error", "virtual_ip_failed", "client_error",
+    "proposal_mismatch",
 })
 
 
@@ -192,6 +194,8 @@ def build_sessions(events: Iterable[Event], path: str, side: Side) -> list[Sessi
         s.events.sort(key=lambda e: e.line)
     sessions = [s for s in b.sessions if s.events]
     mark_overlaps(sessions)
+    for s in sessions:
+        s.events.extend(proposal_mismatches(s.events))
     return sessions
 
 

@@ -34,11 +34,12 @@ from dataclasses import dataclass, field
 from .api import OpenedInput, Options, hint_tz, open_input, parse_events, session_summary
 from .catalog.engine import (MAX_EVIDENCE_PER_GROUP, Match, UnitFacts, evaluate, event_matches, fold, index_unit,
                              peer_unit, ranked, suppressed_by, survivors)
-from .catalog.model import Condition, Pattern
+from .catalog.model import Condition, Group, Pattern
 from .errors import InputError
 from .events import Event, Side
 from .input.sources import Source
 from .report.model import Report, SessionSummary
+from .proposal_match import proposal_mismatches
 from .sessions import Session, SessionBuilder, mark_overlaps
 from .settle import InputTimes, Settlement, TimeSummary, plan_settlement
 
@@ -301,6 +302,7 @@ def _finished(events: list[Event], overlaps, established: dict[int, Event]) -> l
         events.append(Event(kind="overlapping_sa", path=e.path, line=e.line, text=e.text, time=e.time,
                             side=e.side, ike_id=e.ike_id, ike_name=e.ike_name, thread=e.thread, peer=e.peer,
                             attrs=attrs))
+    events.extend(proposal_mismatches(events))
     return events
 
 
@@ -312,7 +314,7 @@ def _peer_conditions(patterns: list[Pattern]) -> tuple[dict[str, list[tuple[int,
     keep = 0
     i = 0
     for pt in patterns:
-        groups = (*pt.required, *pt.contradicting, *pt.supporting)
+        groups = (*pt.required, *pt.contradicting, *pt.supporting, *(Group(d.name, d.all) for d in pt.decisive))
         keep = max(keep, MAX_EVIDENCE_PER_GROUP * len(groups))
         for g in groups:
             for c in g.any:

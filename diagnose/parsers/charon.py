@@ -215,9 +215,11 @@ class CharonParser:
             tc = thread_ctx.setdefault(thread or "-", {})
             if kind == "no_proposal":
                 exch = tc.get("exchange")
+                fixed = attrs  # a message only one exchange logs names its protocol and stage itself
                 attrs = dict(attrs)
-                attrs["proto"] = tc.get("proto") or ("IKE" if exch in _IKE_INIT_EXCHANGES else "ESP")
-                attrs["stage"] = _STAGES.get(exch or "", "unknown")
+                attrs["proto"] = fixed.get("proto") or tc.get("proto") or (
+                    "IKE" if exch in _IKE_INIT_EXCHANGES else "ESP")
+                attrs["stage"] = fixed.get("stage") or _STAGES.get(exch or "", "unknown")
             elif kind == "proposals_received":
                 tc["proto"] = attrs["proto"]
             else:

@@ -39,6 +39,9 @@ class Finding:
     fix_snippets: list[dict[str, str]] = field(default_factory=list)  # [{lang, title, text}]
     references: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: rule: every required group of the pattern was met; decisive: concluded from the pattern's
+    #: decisive lines alone (a fragment), at a lower confidence, with what would confirm it in notes
+    basis: str = "rule"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
