@@ -38,6 +38,9 @@ KINDS: dict[str, tuple[str, ...]] = {
     # a UDP packet (addresses with ports)
     "packet": ("direction", "src", "src_port", "dst", "dst_port", "size"),
     "retransmit": ("count", "mid", "exchange"),
+    # the responder received a request again that it had answered: its response was lost on the
+    # way back (answered: yes = it sent the response again, no = it had none to send)
+    "retransmit_received": ("mid", "answered"),
     "give_up": ("count",),  # initiator gave up: peer not responding
     "half_open_timeout": ("peer",),
     # proposals.  proto: IKE|ESP|AH; list: list of proposal strings
@@ -45,7 +48,12 @@ KINDS: dict[str, tuple[str, ...]] = {
     "proposals_configured": ("proto", "proposals"),
     "proposal_selected": ("proto", "proposal", "ke"),
     "no_proposal": ("proto", "stage", "reason"),  # stage: ike_init|ike_auth|rekey|quick_mode
-    "ke_unacceptable": ("offered", "requested"),  # INVALID_KE_PAYLOAD handling
+    # INVALID_KE_PAYLOAD handling; same: the group asked for is the one offered (the responder
+    # selected it but cannot compute it: no plugin implements it)
+    "ke_unacceptable": ("offered", "requested", "same"),
+    # this charon has no implementation of a key exchange method it negotiated, was configured
+    # with or was asked for (6.x "... key exchange method %N not supported", 5.x "... DH group ...")
+    "ke_unsupported": ("method", "stage"),
     # configuration selection (responder)
     "config_lookup": ("local", "local_id", "remote", "remote_id"),
     "config_selected": ("name",),
@@ -71,6 +79,9 @@ KINDS: dict[str, tuple[str, ...]] = {
     "ike_established": ("name", "local", "local_id", "remote", "remote_id"),
     "child_established": ("name", "spi_i", "spi_o", "local_ts", "remote_ts"),
     "child_failed": ("reason",),
+    # the kernel interface refused a CHILD_SA's policy because the same policy (selectors,
+    # direction) is still installed for another reqid: a stale policy of an earlier CHILD_SA
+    "policy_conflict": ("local_ts", "remote_ts", "direction", "reqid", "other_reqid"),
     "ts_unacceptable": ("local_ts", "remote_ts"),
     "notify_error": ("notify", "direction"),  # an error notify received/sent
     "rekey": ("what", "stage"),  # what: ike|child; stage: start|done|failed
@@ -80,7 +91,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "ike_deleted": ("reason",),
     "dpd": ("stage",),  # stage: sent|timeout|action
     "virtual_ip": ("address", "family", "peer_id", "pool"),
-    "virtual_ip_failed": ("reason",),
+    "virtual_ip_failed": ("reason", "pool"),
     "attribute": ("name", "value"),  # configuration attributes sent/received (DNS, domain ...)
     "nat": ("where",),  # where: local|remote|both
     "duplicate_replaced": ("peer_id", "reason"),

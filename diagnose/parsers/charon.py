@@ -294,6 +294,8 @@ def _template(rule, m) -> _Template:
                     attrs[f"{key}_port"] = int(port.rstrip("]"))
         if "size" in attrs and attrs["size"] is not None:
             attrs["size"] = int(attrs["size"])
+    elif kind == "ke_unacceptable" and attrs.get("offered") and attrs.get("requested"):
+        attrs["same"] = "yes" if attrs["offered"] == attrs["requested"] else "no"
     elif kind == "rekey" and attrs.get("stage") == "failed" and "IKE_SA" in m.group(0):
         attrs["what"] = "ike"
     peer = envelope.get("_peer")
