@@ -54,9 +54,17 @@ class TriageCollector:
         self.shown: dict[str, list[NotableLine]] = {}
         self.where: dict[str, list[tuple[str, int]]] = {}
         self.extra: dict[str, int] = {}  # occurrences beyond MAX_OCCURRENCES
+        #: per peer, its latest session: (start order, outcome, last event)
+        self.last_by_peer: dict[str, tuple[tuple, str, Event]] = {}
 
     def feed(self, s: Session) -> None:
         self.any_failed = self.any_failed or _failed(s)
+        if s.events:
+            first = s.events[0]
+            order = (first.time is not None, first.time or first.line, first.path, first.line)
+            latest = self.last_by_peer.get(s.peer or s.path)
+            if latest is None or order > latest[0]:
+                self.last_by_peer[s.peer or s.path] = (order, s.outcome, s.events[-1])
         k = knowledge()
         for e in s.events:
             if e.kind == "message" and (self.last_message is None or _later(e, self.last_message)):
@@ -84,14 +92,24 @@ class TriageCollector:
             status = "failure"
         elif self.any_failed or (not established and any(n.severity == "error" for n in notable)):
             status = "unidentified-failure"
-        elif established:
+        elif established and not (pending := self._pending()):
             status = "healthy"
+        elif established:
+            status = "inconclusive"  # a client's latest IKE_SA is still being set up where the log ends
+            e = pending[-1]
+            stops_at = (f"the log stops while a new IKE_SA{' with ' + e.peer if e.peer else ''} is being set up "
+                        f"(last line {e.path}:{e.line}), after an earlier one was established")
         elif not report.sessions:
             status = "no-ike"
         else:
             status = "inconclusive"
             stops_at = _where_it_stops(self.last_message)
         return Triage(status, stops_at, notable, _next_steps(report, status, stops_at, notable))
+
+    def _pending(self) -> list[Event]:
+        """Last events of peers whose latest session neither came up nor failed nor ended."""
+        return sorted((last for _, outcome, last in self.last_by_peer.values() if outcome == "incomplete"),
+                      key=lambda e: (e.path, e.line))
 
     def _notable(self, cited: set[tuple[str, int]]) -> list[NotableLine]:
         out = []

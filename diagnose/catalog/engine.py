@@ -345,8 +345,10 @@ def _contradicted(group: Group, events: list[Event], by_kind: dict[str, list[Eve
         if cond.absent:  # unmet: the event it must not have is there
             return True
         scope = {k: v for k, v in cond.where.items() if k in SCOPE_ATTRS}
-        if len(scope) == len(cond.where) and not cond.has and not cond.lacks:
-            continue  # the condition is its own scope: unmet means simply not in the log
+        if not scope or (len(scope) == len(cond.where) and not cond.has and not cond.lacks):
+            # no exchange or party named: another event of the kind is no answer to this one;
+            # or the condition is its own scope: unmet means simply not in the log
+            continue
         probe = Condition(event=cond.event, where=scope, side=cond.side, compiled=cond.compiled)
         pool = events if by_kind is None else by_kind.get(cond.event, ())
         if any(event_matches(e, probe) for e in pool):
