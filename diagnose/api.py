@@ -21,7 +21,8 @@ from .confirm import ConfigInputs, apply_config
 from .correlate import pair_sessions
 from .errors import InputError
 from .events import Event, Side
-from .input.detect import choose_parser, looks_binary
+from .input import paste
+from .input.detect import choose_parser, looks_binary, wrap_for
 from .input.notes import input_notes
 from .input.reader import ReadStats, numbered_lines
 from .input.sources import Source, iter_sources
@@ -102,12 +103,22 @@ def open_input(src: Source, opts: Options, stream: bool = False) -> OpenedInput:
         raw.close()
         raise InputError(src.name, "binary data, not a text log", "skipped")
     head = [t for _, t in numbered_lines(io.BytesIO(head_bytes))]
-    parser, _ = choose_parser(src.name, head, opts.log_format or src.hints.get("format"))  # type: ignore[arg-type]
+    prof = paste.profile(head)
+    if prof.cleans:
+        head = [prof.clean(t) for t in head]
+    parser, _ = choose_parser(src.name, head, opts.log_format or src.hints.get("format"),  # type: ignore[arg-type]
+                              prof.width)
     side = opts.side or _hint_side(src) or Side.UNKNOWN
     ctx = ParseContext(path=src.name, side=side, year=opts.year or _hint_year(src), tz=opts.tz or hint_tz(src),
                        stream=stream)
     rstats = ReadStats()
-    return OpenedInput(src, parser, ctx, rstats, raw, numbered_lines(_wrap(Prepend(head_bytes, raw)), rstats))
+    lines = numbered_lines(_wrap(Prepend(head_bytes, raw)), rstats)
+    if prof.cleans:  # decided once from the head: a clean log takes no extra step per line
+        lines = paste.cleaned(lines, prof)
+    wrap = wrap_for(parser, head, prof.width)
+    if wrap is not None:  # the head shows hard-wrapped lines: glue the pieces back
+        lines = paste.rejoined(lines, wrap, parser.starts_record)  # type: ignore[attr-defined]
+    return OpenedInput(src, parser, ctx, rstats, raw, lines)
 
 
 def parse_events(opened: OpenedInput) -> Iterator[Event]:

@@ -96,6 +96,13 @@ class AppleLegacyParser:
             return min(0.6, 0.2 + 0.6 * bare_apple / len(lines))
         return 0.35 * formed / len(lines)  # a Mac log without VPN processes: possible, weak
 
+    def starts_record(self, line: str) -> bool:
+        """Whether a line starts a record of these forms (for rejoining hard-wrapped pastes);
+        indented lines continue a message by themselves and are never joined."""
+        if line[:1] in (" ", "\t"):
+            return True
+        return self.match(line)[1] is not None or (self.takes_orphans and looks_apple_message(line))
+
     def match(self, line: str) -> tuple[str | None, Any]:
         if not line:
             return None, None

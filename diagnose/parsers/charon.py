@@ -75,6 +75,24 @@ class CharonParser:
             score = max(score, 0.5)
         return min(1.0, score)
 
+    def starts_record(self, line: str) -> bool:
+        """Whether a line starts like a charon line (for rejoining hard-wrapped pastes).
+
+        A timestamp, an ``NN[GRP]`` mark near the start, a JSON record, ``[GRP]`` or the
+        first word of a known message; a piece cut off a longer line has none of these.
+        """
+        if line.startswith('{"'):
+            return True
+        m = _BODY.search(line[:120])
+        if m and m["group"] in _GROUPS:
+            return True
+        if _START_CLOCK.parse(line)[0] is not None:
+            return True
+        mi = _SWANCTL_INIT.match(line)
+        if mi and mi["group"] in _GROUPS:
+            return True
+        return line.split(" ", 1)[0] in table().by_word
+
     # -- parsing -----------------------------------------------------------
     def parse(self, lines: Iterable[tuple[int, str]], ctx: ParseContext) -> Iterator[Event]:
         clock = Clock(year=ctx.year, tz=ctx.tz)
@@ -229,6 +247,7 @@ class CharonParser:
 
 
 _MISSING: Any = object()
+_START_CLOCK = Clock()  # only asked whether a line starts with a timestamp
 _CACHE_MAX = 8192  # distinct message texts remembered per input (~0.75 KB each with their templates)
 _IKE_INIT_EXCHANGES = ("IKE_SA_INIT", "ID_PROT", "AGGRESSIVE")
 _STAGES = {"IKE_SA_INIT": "ike_init", "IKE_AUTH": "ike_auth", "CREATE_CHILD_SA": "rekey",
