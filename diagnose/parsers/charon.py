@@ -29,7 +29,7 @@ import regex
 from ..events import Event, Side
 from ..timeparse import Clock
 from .base import ParseContext
-from .charon_table import MATCH_TIMEOUT, expand_summary, resolve_plan, table
+from .charon_table import MATCH_TIMEOUT, expand_summary, reference, resolve_plan, table
 
 # NN[GRP] or NN[GRP2], then optionally <name|N> / <N>
 _BODY = regex.compile(
@@ -67,8 +67,8 @@ class CharonParser:
             msg, tagged = _strip_header(line)
             if tagged:
                 body += 1  # a syslog/journal line from charon itself, known message or not
-            elif msg is not None and t.match(msg.strip()):
-                bare += 1
+            elif msg is not None and (t.match(msg.strip()) or reference().knows(msg)):
+                bare += 1  # a bare message: one ikedoctor reads, or any other charon prints
         n = max(len(head), 1)
         score = (body + 0.8 * bare) / n
         if body + bare >= 3:
@@ -91,7 +91,8 @@ class CharonParser:
         mi = _SWANCTL_INIT.match(line)
         if mi and mi["group"] in _GROUPS:
             return True
-        return line.split(" ", 1)[0] in table().by_word
+        word = line.split(" ", 1)[0]
+        return word in table().by_word or word in reference().by_word
 
     # -- parsing -----------------------------------------------------------
     def parse(self, lines: Iterable[tuple[int, str]], ctx: ParseContext) -> Iterator[Event]:
@@ -179,7 +180,8 @@ class CharonParser:
             return ts_text, ts, None, mi["group"], None, None, rest[mi.end():]
         if ts is None:
             # bare message (stroke, journalctl -o cat): only known charon messages count
-            if table().match(rest.strip()) is None and not rest.startswith((" ", "\t")):
+            if (table().match(rest.strip()) is None and not rest.startswith((" ", "\t"))
+                    and not reference().knows(rest)):
                 return None
         return ts_text, ts, None, None, None, None, rest
 
@@ -305,20 +307,31 @@ def _template(rule, m) -> _Template:
     elif kind in ("packet", "config_lookup", "no_matching_config"):
         for key in ("src", "dst"):
             if key in attrs:
-                host, _, port = str(attrs[key]).partition("[")
+                host, port = split_port(str(attrs[key]))
                 attrs[key] = host
-                if port:
-                    attrs[f"{key}_port"] = int(port.rstrip("]"))
+                if port is not None:
+                    attrs[f"{key}_port"] = port
         if "size" in attrs and attrs["size"] is not None:
             attrs["size"] = int(attrs["size"])
     elif kind == "rekey" and attrs.get("stage") == "failed" and "IKE_SA" in m.group(0):
         attrs["what"] = "ike"
     peer = envelope.get("_peer")
     if isinstance(peer, str):
-        peer = peer.split("[", 1)[0]
+        peer = split_port(peer)[0]
     spis = tuple(str(envelope["_spis"]).split()) if envelope.get("_spis") else ()
     return _Template(kind=kind, attrs=attrs, peer=peer, spis=spis, env_id=str(envelope["_id"]) if envelope.get("_id") else None,
                      env_name=envelope.get("_name"), sets_ctx=sets_ctx)
+
+
+def split_port(value: str) -> tuple[str, int | None]:
+    """``1.2.3.4[500]`` -> (``1.2.3.4``, 500); a masked port (``[port]``) is no number; a masked
+    address in brackets (``[redacted]``) is the address, not a port."""
+    if value.endswith("]"):
+        i = value.rfind("[")
+        if i > 0:
+            port = value[i + 1:-1]
+            return value[:i], int(port) if port.isdigit() else None
+    return value, None
 
 
 def _strip_header(line: str) -> tuple[str | None, bool]:
