@@ -35,6 +35,9 @@ _FENCE = regex.compile(r"^ {0,3}(?:```|~~~)[\w+-]*\s*$")
 
 #: a wrapped paste's width: longest line of its head; wider logs were not wrapped by hand
 MIN_WIDTH, MAX_WIDTH = 40, 100
+#: a word wrap drops the whole run of spaces it breaks at (``log show``'s padded columns), so a
+#: piece may continue a line that looks this much shorter than the wrap needed
+LOST_SPACE = 8
 #: widths people give ``fold -w`` and mail clients wrap at: one piece that long was cut there
 FOLD_WIDTHS = frozenset({60, 64, 70, 72, 76, 78, 80})
 
@@ -161,7 +164,11 @@ def rejoined(lines: Iterable[tuple[int, str]], wrap: Wrap, starts: Callable[[str
     held: tuple[int, str] | None = None
     last_len = 0  # length of the physical piece last added to ``held``
     for lineno, text in lines:
-        if held is not None and text.strip() and _continues(last_len, text, width) and not starts(text):
+        # after a piece cut at exactly the width (fold), leading spaces are where the cut fell,
+        # not a format's indentation: only the text decides whether a record starts
+        cut_here = wrap.cut and last_len >= width
+        if held is not None and text.strip() and _continues(last_len, text, width) \
+                and not starts(text.lstrip() if cut_here else text):
             prev = held[1]
             if cut_lengths is not None:
                 cut_lengths.append(last_len)
@@ -208,7 +215,7 @@ def _continues(last_len: int, text: str, width: int) -> bool:
     if last_len >= width:
         return True
     word = text.lstrip().split(" ", 1)[0]
-    return last_len + 1 + len(word) > width
+    return last_len + 1 + len(word) > width - LOST_SPACE
 
 
 def rejoin_head(head: list[str], width: int | None, starts: Callable[[str], bool]) -> list[str]:

@@ -90,10 +90,13 @@ class AppleLegacyParser:
                     apple += 1
             elif not line.startswith((" ", "\t")) and looks_apple_message(line):
                 bare_apple += 1
+        # indented lines continue the message above them (NEIKEv2 dumps): they are not
+        # records, so they neither count for nor against the format
+        records = max(1, sum(1 for line in lines if not line.startswith((" ", "\t"))))
         if apple:
-            return min(0.95, 0.4 + 0.55 * (formed + bare_apple) / len(lines))
+            return min(0.95, 0.4 + 0.55 * (formed + bare_apple) / records)
         if bare_apple:
-            return min(0.6, 0.2 + 0.6 * bare_apple / len(lines))
+            return min(0.6, 0.2 + 0.6 * bare_apple / records)
         return 0.35 * formed / len(lines)  # a Mac log without VPN processes: possible, weak
 
     def starts_record(self, line: str) -> bool:

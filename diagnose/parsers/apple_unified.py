@@ -131,7 +131,8 @@ class AppleUnifiedParser:
 
     # ------------------------------------------------------------------ sniff
     def sniff(self, head: list[str]) -> float:
-        lines = [h for h in head if h.strip()]
+        # indented lines continue a message (payload and configuration dumps): not records
+        lines = [h for h in head if h.strip() and not h.startswith((" ", "\t"))]
         if not lines:
             return 0.0
         ours = 0
@@ -146,6 +147,8 @@ class AppleUnifiedParser:
             elif any(rx.match(line) for rx in STYLES.values()):
                 ours += 1
                 apple = True
+            elif _is_wrapped_rest(line):  # a default-style line's second half, wrapped by the poster
+                ours += 1
         if not apple:
             return 0.0
         return min(1.0, 0.3 + 0.7 * ours / len(lines))
