@@ -86,6 +86,7 @@ def nn_grp(lines: list[str]) -> list[str]:
 
 RENDERINGS = {
     "fold72": fold,
+    "fold80": lambda lines: fold(lines, 80),
     "wrap72": word_wrap,
     "nbsp": nbsp,
     "backticks": backticks,

@@ -201,7 +201,8 @@ def wrap_of(head: list[str], width: int | None, starts: Callable[[str], bool]) -
     if width is None:
         return None
     lengths: list[int] = []
-    for _ in rejoined(enumerate(h for h in head if h.strip()), Wrap(width), starts, lengths):
+    # probe as if cut: a piece after a full-width line may begin with the space the cut fell on
+    for _ in rejoined(enumerate(h for h in head if h.strip()), Wrap(width, cut=True), starts, lengths):
         pass
     if not lengths:
         return None

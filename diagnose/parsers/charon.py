@@ -86,7 +86,7 @@ class CharonParser:
         m = _BODY.search(line[:120])
         if m and m["group"] in _GROUPS:
             return True
-        if _START_CLOCK.parse(line)[0] is not None:
+        if Clock().parse(line)[0] is not None:  # a fresh clock: no rollover state shared between inputs
             return True
         mi = _SWANCTL_INIT.match(line)
         if mi and mi["group"] in _GROUPS:
@@ -249,7 +249,6 @@ class CharonParser:
 
 
 _MISSING: Any = object()
-_START_CLOCK = Clock()  # only asked whether a line starts with a timestamp
 _CACHE_MAX = 8192  # distinct message texts remembered per input (~0.75 KB each with their templates)
 _IKE_INIT_EXCHANGES = ("IKE_SA_INIT", "ID_PROT", "AGGRESSIVE")
 _STAGES = {"IKE_SA_INIT": "ike_init", "IKE_AUTH": "ike_auth", "CREATE_CHILD_SA": "rekey",
