@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from diagnose.api import diagnose_paths, open_input, Options, parse_events
+from diagnose.api import Options, diagnose_paths, open_input, parse_events
 from diagnose.input import paste
 from diagnose.input.sources import iter_sources
 from diagnose.parsers.charon import CharonParser

@@ -4,13 +4,10 @@ damage a paste does is applied to it."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
 from charon_styles import render
 from diagnose.api import Options, open_input, parse_events
-from diagnose.input.detect import choose_parser
 from diagnose.input.sources import iter_sources
 from diagnose.parsers.charon_table import reference, table
 from samples_index import SAMPLES
@@ -49,7 +46,6 @@ def test_bare_lines_forced_as_charon_are_read_not_unparsed(tmp_path):
 
 
 def test_prose_is_no_charon_message():
-    assert choose_parser.__name__  # detection is exercised above; here the reference alone
     for text in ("the VPN does not connect since the update", "I restarted the server twice"):
         assert not reference().knows(text)
 
