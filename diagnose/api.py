@@ -118,7 +118,8 @@ def open_input(src: Source, opts: Options, stream: bool = False) -> OpenedInput:
         lines = paste.cleaned(lines, prof)
     wrap = wrap_for(parser, head, prof.width)
     if wrap is not None:  # the head shows hard-wrapped lines: glue the pieces back
-        lines = paste.rejoined(lines, wrap, parser.starts_record)  # type: ignore[attr-defined]
+        lines = paste.rejoined(lines, wrap, parser.starts_record,  # type: ignore[attr-defined]
+                               complete=getattr(parser, "complete_record", None))
     return OpenedInput(src, parser, ctx, rstats, raw, lines, bool(forced))
 
 

@@ -20,13 +20,13 @@ def _as_read(parser: LogParser, lines: list[str], width: int | None) -> list[str
     starts = getattr(parser, "starts_record", None)
     if width is None or starts is None:
         return lines
-    return rejoin_head(lines, width, starts)
+    return rejoin_head(lines, width, starts, getattr(parser, "complete_record", None))
 
 
 def wrap_for(parser: LogParser, head: list[str], width: int | None) -> Wrap | None:
     """How the input was wrapped as this parser reads it (None: not wrapped, or no way to tell)."""
     starts = getattr(parser, "starts_record", None)
-    return None if starts is None else wrap_of(head, width, starts)
+    return None if starts is None else wrap_of(head, width, starts, getattr(parser, "complete_record", None))
 
 
 def looks_binary(head: bytes) -> bool:

@@ -104,12 +104,14 @@ def profile(head: list[str]) -> PasteProfile:
     entities = _ENTITY.search(text) is not None
     probe = [ln.translate(_SPACES) for ln in lines] if spaces else lines
     n = len(probe)
-    quotes = sum(1 for ln in probe if _QUOTE.match(ln)) * 2 >= n
+    # no log line starts with ">" or a bullet: a third of the lines is enough (prose around a
+    # quoted log, wrapped pieces that a bullet only marks once)
+    quotes = sum(1 for ln in probe if _QUOTE.match(ln)) * 3 >= n
     backticks = "`" in text
     inner = [_QUOTE.sub("", ln, count=1) for ln in probe] if quotes else probe
     if backticks:
         inner = [_unbacktick(ln) for ln in inner]
-    bullets = sum(1 for ln in inner if _BULLET.match(ln)) * 2 >= n
+    bullets = sum(1 for ln in inner if _BULLET.match(ln)) * 3 >= n
     numbers = _numbered(inner)
     indent = _common_indent(probe) if not (quotes or numbers or bullets) else ""
     prof = PasteProfile(spaces, entities, quotes, bullets, numbers, backticks, indent)
@@ -151,7 +153,8 @@ class Wrap:
 
 
 def rejoined(lines: Iterable[tuple[int, str]], wrap: Wrap, starts: Callable[[str], bool],
-             cut_lengths: list[int] | None = None) -> Iterator[tuple[int, str]]:
+             cut_lengths: list[int] | None = None,
+             complete: Callable[[str], bool] | None = None) -> Iterator[tuple[int, str]]:
     """Glue hard-wrapped continuation pieces back onto the line they were cut from.
 
     A piece continues the line before it when it does not start like a record of the
@@ -159,6 +162,8 @@ def rejoined(lines: Iterable[tuple[int, str]], wrap: Wrap, starts: Callable[[str
     word would not have fitted on it (a word wrap at ``width``) or was cut exactly at
     ``width`` (``fold``).  The joined line keeps the first piece's number.  A word wrap
     dropped the space it broke at, so one is put back; a ``fold`` cut dropped nothing.
+    ``complete`` (optional, per format) says a line is already a whole message, so the
+    prose a poster wrote under it is not glued on.
     """
     width = wrap.width
     held: tuple[int, str] | None = None
@@ -168,7 +173,8 @@ def rejoined(lines: Iterable[tuple[int, str]], wrap: Wrap, starts: Callable[[str
         # not a format's indentation: only the text decides whether a record starts
         cut_here = wrap.cut and last_len >= width
         if held is not None and text.strip() and _continues(last_len, text, width) \
-                and not starts(text.lstrip() if cut_here else text):
+                and not starts(text.lstrip() if cut_here else text) \
+                and not (complete is not None and not cut_here and complete(held[1])):
             prev = held[1]
             if cut_lengths is not None:
                 cut_lengths.append(last_len)
@@ -191,7 +197,8 @@ def _cut_word(prev: str, text: str, width: int) -> bool:
     return len(prev.rsplit(" ", 1)[-1]) + len(text.split(" ", 1)[0]) > width
 
 
-def wrap_of(head: list[str], width: int | None, starts: Callable[[str], bool]) -> Wrap | None:
+def wrap_of(head: list[str], width: int | None, starts: Callable[[str], bool],
+            complete: Callable[[str], bool] | None = None) -> Wrap | None:
     """How the head was wrapped as a format with this ``starts`` reads it; None: not wrapped.
 
     ``fold`` cuts every long line into pieces of exactly ``width``; a mail client's word
@@ -202,7 +209,7 @@ def wrap_of(head: list[str], width: int | None, starts: Callable[[str], bool]) -
         return None
     lengths: list[int] = []
     # probe as if cut: a piece after a full-width line may begin with the space the cut fell on
-    for _ in rejoined(enumerate(h for h in head if h.strip()), Wrap(width, cut=True), starts, lengths):
+    for _ in rejoined(enumerate(h for h in head if h.strip()), Wrap(width, cut=True), starts, lengths, complete):
         pass
     if not lengths:
         return None
@@ -219,9 +226,10 @@ def _continues(last_len: int, text: str, width: int) -> bool:
     return last_len + 1 + len(word) > width - LOST_SPACE
 
 
-def rejoin_head(head: list[str], width: int | None, starts: Callable[[str], bool]) -> list[str]:
+def rejoin_head(head: list[str], width: int | None, starts: Callable[[str], bool],
+                complete: Callable[[str], bool] | None = None) -> list[str]:
     """The head as a format with this ``starts`` would read it, wrapped pieces rejoined."""
-    wrap = wrap_of(head, width, starts)
+    wrap = wrap_of(head, width, starts, complete)
     if wrap is None:
         return head
-    return [t for _, t in rejoined(enumerate(head), wrap, starts)]
+    return [t for _, t in rejoined(enumerate(head), wrap, starts, complete=complete)]

@@ -29,7 +29,7 @@ import regex
 from ..events import Event, Side
 from ..timeparse import Clock
 from .base import ParseContext
-from .charon_table import MATCH_TIMEOUT, expand_summary, reference, resolve_plan, table
+from .charon_table import MATCH_TIMEOUT, ends_literally, expand_summary, reference, resolve_plan, table
 
 # NN[GRP] or NN[GRP2], then optionally <name|N> / <N>
 _BODY = regex.compile(
@@ -93,6 +93,14 @@ class CharonParser:
             return True
         word = line.split(" ", 1)[0]
         return word in table().by_word or word in reference().by_word
+
+    def complete_record(self, line: str) -> bool:
+        """Whether a line already holds a whole charon message: one whose format ends in fixed
+        text (``no matching peer config found``), so what follows it is no wrapped piece of it."""
+        parsed = self._split(line, Clock(), None, None)
+        if parsed is None:
+            return False
+        return ends_literally(parsed[-1].strip())
 
     # -- parsing -----------------------------------------------------------
     def parse(self, lines: Iterable[tuple[int, str]], ctx: ParseContext) -> Iterator[Event]:

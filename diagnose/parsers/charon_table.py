@@ -288,6 +288,17 @@ class Reference:
             rx = self._rx[fmt] = _reference_rx(fmt)
         return rx
 
+    def format_of(self, msg: str) -> str | None:
+        """The format a whole bare message matches (no elision), or None."""
+        msg = msg.strip()
+        for fmt in (*self.by_word.get(msg.split(" ", 1)[0], ()), *self.floating):
+            try:
+                if self._compiled(fmt).match(msg, timeout=MATCH_TIMEOUT):
+                    return fmt
+            except TimeoutError:
+                continue
+        return None
+
     def knows(self, msg: str) -> bool:
         msg = msg.strip()
         head = None
@@ -303,6 +314,18 @@ class Reference:
             except TimeoutError:
                 continue
         return False
+
+
+_ENDS_IN_CONVERSION = regex.compile(r"%[-#0 +']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|z|j|t)?[A-Za-z]$")
+
+
+def ends_literally(msg: str) -> bool:
+    """``msg`` matches a charon format that ends in fixed text: nothing can follow it."""
+    hit = table().match(msg)
+    if hit is not None:
+        return not _ENDS_IN_CONVERSION.search(hit[0].format.rstrip())
+    fmt = reference().format_of(msg)
+    return fmt is not None and not _ENDS_IN_CONVERSION.search(fmt.rstrip())
 
 
 @lru_cache(maxsize=1)

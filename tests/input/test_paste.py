@@ -11,7 +11,7 @@ from diagnose.api import Options, diagnose_paths, open_input, parse_events
 from diagnose.input import paste
 from diagnose.input.sources import iter_sources
 from diagnose.parsers.charon import CharonParser
-from paste_render import backticks, bullets, fenced, fold, nbsp, numbered, quoted, word_wrap
+from paste_render import backticks, bullets, fenced, fold, nbsp, nn_grp, numbered, quoted, word_wrap
 from samples_index import SAMPLES
 
 SERVER = SAMPLES / "lab-no-matching-config" / "server-charon.log"
@@ -121,3 +121,16 @@ def test_wrapped_paste_diagnoses_like_the_original(tmp_path):
     f.write_text("\n".join(word_wrap(SERVER.read_text("utf-8").split("\n"))), "utf-8")
     assert [x.id for x in diagnose_paths([str(f)]).findings] == \
         [x.id for x in diagnose_paths([str(SERVER)]).findings]
+
+
+def test_prose_under_a_whole_message_is_not_glued_onto_it(tmp_path):
+    # a mail: wrapped proposal lines, then the decisive line, then the poster's question
+    # (prose is decoration, not log text)
+    wrapped = word_wrap(real_lines(PROPOSALS, "received proposals", 2))
+    decisive = real_lines(SAMPLES / "lab-no-certreq" / "client-charon.log", "no trusted RSA public key")[0]
+    cut = nn_grp([decisive])[0]  # NN[GRP] msg: fits the width, long enough that a word could follow
+    assert 60 < len(cut) < 72
+    want = events_of(tmp_path, [*real_lines(PROPOSALS, "received proposals", 2), cut], "orig.log")
+    got = events_of(tmp_path, [*wrapped, cut, "Any idea what is wrong with this config?"])
+    assert [k for k, _, _ in got] == [k for k, _, _ in want]
+    assert got[-1][2] == cut
