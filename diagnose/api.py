@@ -21,7 +21,8 @@ from .confirm import ConfigInputs, apply_config
 from .correlate import pair_sessions
 from .errors import InputError
 from .events import Event, Side
-from .input.detect import choose_parser, looks_binary
+from .input import paste
+from .input.detect import choose_parser, looks_binary, wrap_for
 from .input.notes import input_notes
 from .input.reader import ReadStats, numbered_lines
 from .input.sources import Source, iter_sources
@@ -76,6 +77,7 @@ class OpenedInput:
     rstats: ReadStats
     stream: BinaryIO
     lines: Iterator[tuple[int, str]]
+    forced: bool = False  # the format was given (``--log-format`` or a bundle), not detected
 
     def side(self) -> Side:
         """The side the log was written by: known once its events have all been read."""
@@ -103,18 +105,33 @@ def open_input(src: Source, opts: Options, stream: bool = False) -> OpenedInput:
         raw.close()
         raise InputError(src.name, "binary data, not a text log", "skipped")
     head = [t for _, t in numbered_lines(io.BytesIO(head_bytes))]
-    parser, _ = choose_parser(src.name, head, opts.log_format or src.hints.get("format"))  # type: ignore[arg-type]
+    prof = paste.profile(head)
+    if prof.cleans:
+        head = [prof.clean(t) for t in head]
+    forced = opts.log_format or src.hints.get("format")
+    parser, _ = choose_parser(src.name, head, forced, prof.width)  # type: ignore[arg-type]
     side = opts.side or _hint_side(src) or Side.UNKNOWN
     ctx = ParseContext(path=src.name, side=side, year=opts.year or _hint_year(src), tz=opts.tz or hint_tz(src),
                        stream=stream)
     rstats = ReadStats()
-    return OpenedInput(src, parser, ctx, rstats, raw, numbered_lines(_wrap(Prepend(head_bytes, raw)), rstats))
+    lines = numbered_lines(_wrap(Prepend(head_bytes, raw)), rstats)
+    if prof.cleans:  # decided once from the head: a clean log takes no extra step per line
+        lines = paste.cleaned(lines, prof)
+    wrap = wrap_for(parser, head, prof.width)
+    if wrap is not None:  # the head shows hard-wrapped lines: glue the pieces back
+        lines = paste.rejoined(lines, wrap, parser.starts_record,  # type: ignore[attr-defined]
+                               complete=getattr(parser, "complete_record", None))
+    return OpenedInput(src, parser, ctx, rstats, raw, lines, bool(forced))
 
 
 def parse_events(opened: OpenedInput) -> Iterator[Event]:
     """The input's events as its parser yields them; the stream is closed at the end."""
     try:
         yield from opened.parser.parse(opened.lines, opened.ctx)  # type: ignore[arg-type]
+        if opened.forced and opened.ctx.stats.unparsed and not opened.ctx.stats.recognised:
+            # a forced format that places no line is a wrong guess, not a healthy log
+            raise InputError(opened.src.name, f"no line reads as the forced format {opened.parser.name!r}",
+                             "drop --log-format to let ikedoctor detect the format, or name another one")
     except InputError:
         raise
     except (OSError, EOFError) as exc:

@@ -90,3 +90,13 @@ def test_exit_zero_keeps_the_report_but_exits_0():
     r = run("diagnose", "--exit-zero", str(FAILING.folder))
     assert r.returncode == 0 and r.stdout.decode().startswith("FAILURE")
     assert run("diagnose", "--exit-zero", "-", stdin=b"").returncode == 2
+
+
+def test_forced_format_that_reads_nothing_is_an_input_error(tmp_path):
+    # a real Apple client log forced through the charon parser: no line is charon's
+    apple = next(s for s in all_samples() if s.name.startswith("public-004"))
+    r = run("diagnose", "--log-format", "charon", str(apple.log_files()[0]))
+    assert r.returncode == 2, r.stdout
+    assert b"forced format 'charon'" in r.stderr
+    # the same log under its own format still diagnoses
+    assert run("diagnose", "--log-format", "apple-legacy", str(apple.log_files()[0])).returncode == 1
