@@ -89,7 +89,8 @@ class OpenedInput:
         return InputSummary(path=self.src.name, format=self.parser.name, side=self.side().value,
                             lines=self.rstats.lines, recognised=st.recognised, events=events,
                             unparsed=st.unparsed, style=getattr(self.parser, "style", None), errors=errors,
-                            unparsed_examples=[{"line": n, "text": t} for n, t in st.unparsed_examples])
+                            unparsed_examples=[{"line": n, "text": t} for n, t in st.unparsed_examples],
+                            first_time=st.first_time, last_time=st.last_time)
 
 
 def open_input(src: Source, opts: Options, stream: bool = False) -> OpenedInput:
@@ -305,5 +306,5 @@ def _verdict(report: Report, stops_at: str | None) -> str:
         return (f"HEALTHY: {established} of {len(report.sessions)} IKE session(s) established; "
                 "no known failure found")
     if report.status == "no-ike":
-        return "NO IKE: the logs contain no IKE exchange; nothing to diagnose"
+        return f"NO IKE: {stops_at or 'the logs contain no IKE exchange; nothing to diagnose'}"
     return f"INCONCLUSIVE: {stops_at or 'the log stops before any outcome'}"

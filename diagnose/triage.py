@@ -18,6 +18,8 @@ from .report.model import NotableLine, Report
 from .sessions import FAILURE_KINDS, Session
 
 MAX_NOTABLE = 20
+#: kinds that happen without any IKE traffic (the daemon's own life, the client's UI)
+NOT_IKE = frozenset({"daemon_start", "daemon_stop", "log_notable"})
 #: a failure event of one of these alone is part of a normal negotiation (the client retries)
 _BENIGN_NOTIFIES = frozenset({"INVALID_KE_PAYLOAD", "INVALID_KE", "COOKIE"})
 GATEWAY_LOG_STEP = ("the gateway's log for this client at `ike 2, cfg 2` (strongswan.conf: charon { filelog { "
@@ -49,6 +51,7 @@ class TriageCollector:
     SHOWN = 16  # per distinct message: candidates to show (a finding cites at most a few of them)
 
     def __init__(self) -> None:
+        self.any_ike = False
         self.failed: list[tuple[str, tuple]] = []  # (peer, start order) of failed sessions
         self.established: dict[str, list[tuple]] = {}  # peer -> start orders of established sessions
         self.last_message: Event | None = None
@@ -59,7 +62,8 @@ class TriageCollector:
         self.last_by_peer: dict[str, tuple[tuple, str, Event]] = {}
 
     def feed(self, s: Session) -> None:
-        if s.events:
+        if s.events and any(e.kind not in NOT_IKE for e in s.events):  # daemon chatter is no IKE session
+            self.any_ike = True
             first = s.events[0]
             order = (first.time is not None, first.time or first.line, first.path, first.line)
             if _failed(s):
@@ -94,6 +98,14 @@ class TriageCollector:
         stops_at = None
         if report.findings:
             status = "failure"
+        elif not self.any_ike and not any(n.severity == "error" for n in notable):
+            status = "no-ike"
+            spans = [(i.first_time, i.last_time) for i in report.inputs if i.side == "server" and i.first_time]
+            if spans:
+                a, b = spans[0][0], spans[-1][1]
+                when = f"from {a} to {b}" if a != b else f"at {a}"
+                stops_at = (f"nothing reached the gateway: charon logged {when}, but no IKE packet arrived "
+                            "from any client")
         elif self._unrecovered() or (not established and any(n.severity == "error" for n in notable)):
             status = "unidentified-failure"
         elif established and not (pending := self._pending()):
@@ -103,11 +115,9 @@ class TriageCollector:
             e = pending[-1]
             stops_at = (f"the log stops while a new IKE_SA{' with ' + e.peer if e.peer else ''} is being set up "
                         f"(last line {e.path}:{e.line}), after an earlier one was established")
-        elif not report.sessions:
-            status = "no-ike"
         else:
             status = "inconclusive"
-            stops_at = _where_it_stops(self.last_message)
+            stops_at = _where_it_stops(self.last_message) or _where_it_stops_quiet(self._pending())
         return Triage(status, stops_at, notable, _next_steps(report, status, stops_at, notable))
 
     def _unrecovered(self) -> bool:
@@ -205,6 +215,14 @@ def _where_it_stops(last: Event | None) -> str | None:
     what = f"{a.get('exchange', '?')} {a.get('msg_type', 'message')}".strip()
     answer = " before its answer" if a.get("msg_type") == "request" else ""
     return f"the log stops after the {what} {verb} at {last.path}:{last.line}{answer}"
+
+
+def _where_it_stops_quiet(pending: list[Event]) -> str | None:
+    """Where a log with no IKE message stops: after the last thing a client's attempt logged."""
+    if not pending:
+        return None
+    e = pending[-1]
+    return f"the log stops after {e.path}:{e.line} ({e.kind.replace('_', ' ')}), before any IKE message"
 
 
 def _next_steps(report: Report, status: str, stops_at: str | None, notable: list[NotableLine]) -> list[str]:

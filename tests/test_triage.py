@@ -97,3 +97,14 @@ def test_notable_formats_are_charons_own(request):
     known = {r["format"].strip() for r in csv.DictReader(ref.read_text("utf-8").splitlines(), delimiter="\t",
                                                         quoting=csv.QUOTE_NONE)}
     assert set(knowledge().by_format) <= known
+
+
+def test_a_gateway_log_with_no_ike_packet_says_nothing_reached_the_gateway(tmp_path):
+    # lab-no-certreq's gateway log up to the line before the client's first packet: charon started,
+    # loaded its credentials and connections, and logged for a while; no client ever reached it
+    src = SAMPLES / "lab-no-certreq/server-charon.log"
+    first_packet = next(i for i, t in enumerate(src.read_text().splitlines(), 1) if "received packet" in t)
+    report = diagnose_paths([str(_cut("lab-no-certreq/server-charon.log", 1, first_packet - 1, tmp_path))])
+    assert report.status == "no-ike" and not report.failed
+    assert report.verdict.startswith("NO IKE: nothing reached the gateway: charon logged at Nov 28 05:32:30")
+    assert any("UDP 500 and 4500" in s for s in report.next_steps)

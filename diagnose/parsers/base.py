@@ -24,6 +24,16 @@ class ParseStats:
     events: int = 0
     unparsed: int = 0  # lines the parser could not place at all
     unparsed_examples: list[tuple[int, str]] = field(default_factory=list)
+    #: the first and last time stamp as the log prints them: the span the log covers (a gateway
+    #: log with no IKE packet in it says for how long nothing arrived)
+    first_time: str | None = None
+    last_time: str | None = None
+
+    def saw_time(self, text: str | None) -> None:
+        if text:
+            if self.first_time is None:
+                self.first_time = text
+            self.last_time = text
 
     def miss(self, lineno: int, text: str) -> None:
         self.unparsed += 1

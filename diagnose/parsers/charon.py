@@ -126,6 +126,8 @@ class CharonParser:
             # one string object per distinct thread/SA name/id: events keep them for the whole run
             thread, name, ike_id = (strings.setdefault(thread, thread), strings.setdefault(name, name),
                                     strings.setdefault(ike_id, ike_id))
+            if ts_text is not last_ts_text:
+                stats.saw_time(ts_text)
             last_ts_text, last_ts = ts_text, ts
             stats.recognised += 1
             ev = self._event(msg.strip(), ctx, lineno, raw, ts, thread, name, ike_id, thread_ctx, cache)

@@ -73,6 +73,8 @@ class InputSummary:
     style: str | None = None
     errors: list[str] = field(default_factory=list)
     unparsed_examples: list[dict[str, Any]] = field(default_factory=list)
+    first_time: str | None = None  # the first and last time stamp, as the log prints them
+    last_time: str | None = None
 
 
 @dataclass(slots=True)
