@@ -83,7 +83,8 @@ class TextWriter(Writer):
         con = Console(file=buf, width=self.width, force_terminal=False, color_system=None, highlight=False)
         mb = s.bytes / 1024**2
         con.print(f"{s.cases} case(s), {mb:.1f} MiB, {s.sessions} IKE session(s); "
-                  f"{s.with_findings} case(s) with findings, {s.errors} with errors")
+                  f"{s.with_findings} case(s) with findings, {s.errors} with errors"
+                  + (f" ({s.internal_errors} internal: please report)" if s.internal_errors else ""))
         if s.findings:
             t = Table(title="Findings", title_justify="left")
             t.add_column("finding")

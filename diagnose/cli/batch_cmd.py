@@ -15,8 +15,8 @@ from ..batch.summary import Filters
 from ..events import Side
 from ..redact import Redactor
 from ..report.output import write_atomic
-from . import EXIT_CODES_HELP, EXIT_FINDINGS, EXIT_OK, app
-from .common import REDACT_KEY_OPTION, REDACT_OPTION, parse_tz, user_errors
+from . import EXIT_CODES_HELP, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, app
+from .common import REDACT_KEY_OPTION, REDACT_OPTION, err, parse_tz, user_errors
 
 
 class BatchFormat(str, Enum):
@@ -87,4 +87,8 @@ def batch(
         else:
             summary = run_batch(paths, sys.stdout, opts)
         code = EXIT_FINDINGS if summary.with_findings else EXIT_OK
+        if summary.internal_errors:
+            err(f"{summary.internal_errors} case(s) hit an internal error; please report it "
+                "(rerun one with `ikedoctor diagnose --debug CASE` for the traceback)")
+            code = EXIT_INTERNAL
     raise typer.Exit(code)

@@ -204,3 +204,46 @@ def test_batch_redact_hides_identities_and_keeps_findings(tmp_path):
     assert "vpn.example.com" in plain.stdout and "vpn.example.com" not in red.stdout
     ids = lambda out: [[f["id"] for f in json.loads(l)["findings"]] for l in out.splitlines() if l.strip()]
     assert ids(red.stdout) == ids(plain.stdout)
+
+
+def test_an_internal_error_in_any_case_makes_batch_exit_3(tmp_path, monkeypatch):
+    """A bug hit by one case does not stop the batch, but the run must not look clean (exit 0/1)."""
+    from typer.testing import CliRunner
+
+    from diagnose.batch import unit
+    from diagnose.cli import _register, app
+    _register()
+    for t in ("t1", "t2"):
+        (tmp_path / t).mkdir()
+        (tmp_path / t / "charon.log").write_bytes(LOG)
+    real = unit.diagnose_sources
+
+    def flaky(sources, *a, **kw):
+        if "t2" in sources[0].name:
+            raise TypeError("a bug")
+        return real(sources, *a, **kw)
+    monkeypatch.setattr(unit, "diagnose_sources", flaky)
+    res = CliRunner().invoke(app, ["batch", str(tmp_path), "--format", "jsonl", "--executor", "serial"])
+    assert res.exit_code == 3, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert [r["error"] is None for r in rows] == [True, False]
+    assert "internal error" in rows[1]["error"]
+
+
+def test_mixed_mac_and_gateway_ticket_in_a_tarball_has_no_error(tmp_path):
+    """A gateway log with a Console copy and an OS X system.log (once an internal error, and exit 0)."""
+    from typer.testing import CliRunner
+
+    from diagnose.cli import _register, app
+    from samples_index import SAMPLES as ROOT
+    _register()
+    arc = tmp_path / "ticket.tar.gz"
+    with tarfile.open(arc, "w:gz") as tar:
+        for f in ("lab-macos-reauth-failure/server-charon.log",
+                  "public-012-ios-racoon-xauth-modecfg/client-racoon.part4-ipsec-filter.log",
+                  "public-apple001-racoon-missing-psk/client-racoon-system.log"):
+            tar.add(ROOT / f, arcname=f"ticket/{f.split('/')[1]}")
+    res = CliRunner().invoke(app, ["batch", str(arc), "--format", "jsonl", "--executor", "serial"])
+    assert res.exit_code in (0, 1), res.output
+    [row] = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert row["error"] is None and len(row["inputs"]) == 3
