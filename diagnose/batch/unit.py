@@ -59,6 +59,9 @@ def _catalog() -> list[Pattern]:
 
 def options_for(spec: CaseSpec) -> Options:
     tz = timezone(timedelta(seconds=spec.tz_offset_s)) if spec.tz_offset_s is not None else None
+    if spec.tz_name:
+        from dateutil import tz as dtz
+        tz = dtz.gettz(spec.tz_name) or tz
     side = Side(spec.side) if spec.side else None
     return Options(log_format=spec.log_format, side=side, year=spec.year, tz=tz, catalog=_catalog())
 

@@ -98,7 +98,10 @@ def user_errors(debug: bool = False) -> Iterator[None]:
     except KeyboardInterrupt:
         err("interrupted")
         raise typer.Exit(130) from None
-    except Exception:  # noqa: BLE001 - the last line of defence
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        usage, other = _click_errors()
+        if isinstance(exc, usage + other):  # a bad option value (typer.BadParameter): run_app says so, exit 2
+            raise
         if debug:
             traceback.print_exc()
         else:
