@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .engine import render
 from .model import Condition, Group, Pattern
 
 
@@ -36,7 +37,7 @@ def describe_pattern(p: Pattern) -> str:
              f"base confidence: {p.base_confidence:.2f}   evidence: {p.evidence_status}", ""]
     if p.affects:
         lines += ["Affects:"] + [f"  - {a}" for a in p.affects] + [""]
-    lines += ["Root cause:", p.root_cause, "", "Evidence rules (all required groups must be met):"]
+    lines += ["Root cause:", render(p.root_cause, {}), "", "Evidence rules (all required groups must be met):"]
     lines += [_group(g, "required") for g in p.required]
     if p.supporting:
         lines += ["Supporting:"] + [_group(g, "supporting") for g in p.supporting]
@@ -48,9 +49,9 @@ def describe_pattern(p: Pattern) -> str:
         lines += ["Confirmed by: " + p.confirming_evidence]
     if p.suppresses:
         lines += ["Explains away: " + ", ".join(p.suppresses)]
-    lines += ["", "Fix:", p.fix]
-    for s in p.snippets:
-        lines += ["", f"[{s.title or s.lang}]", s.text.rstrip()]
+    lines += ["", "Fix:", render(p.fix, {})]
+    for s in p.snippets:  # values a report takes from the log read as <placeholders> here
+        lines += ["", f"[{render(s.title, {}) or s.lang}]", render(s.text, {}).rstrip()]
     if p.references:
         lines += ["", "References:"] + [f"  - {r}" for r in p.references]
     return "\n".join(lines)

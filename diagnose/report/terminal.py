@@ -1,18 +1,23 @@
-"""The human report: verdict first, then ranked findings with proof and fix."""
+"""The human report: verdict first, then ranked findings with proof and fix.
+
+One function per block, printed in order by ``render_terminal``. Fix snippets are printed
+after their finding's box, not inside it, unstyled and never wrapped by us: a mouse copy of
+them from any terminal width is the configuration itself, with no border characters and no
+line broken mid-token (the terminal only soft-wraps what is wider than it).
+"""
 
 from __future__ import annotations
 
 from rich.console import Console, Group
 from rich.panel import Panel
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
 from .model import Finding, Report
 from .safe_text import printable
 
-_LEXERS = {"swanctl": "ini", "ipsec.conf": "ini", "strongswan.conf": "ini", "shell": "bash", "sh": "bash",
-           "plist": "xml", "xml": "xml", "text": "text"}
+_FILES = {"swanctl": "swanctl.conf", "ipsec.conf": "ipsec.conf", "strongswan.conf": "strongswan.conf",
+          "shell": "shell", "sh": "shell", "plist": "profile (plist)", "xml": "XML", "text": "text"}
 
 
 def _t(text: str, style: str = "") -> Text:
@@ -20,10 +25,28 @@ def _t(text: str, style: str = "") -> Text:
 
 
 def render_terminal(report: Report, console: Console, verbose: bool = False) -> None:
+    _verdict_block(report, console)
+    _warnings_block(report, console)
+    _inputs_block(report, console)
+    if not report.findings:
+        _sessions_block(report, console)
+        return
+    for rank, f in enumerate(report.findings, 1):
+        console.print(_finding_panel(rank, f, verbose))
+        _snippets_block(rank, f, console)
+
+
+def _verdict_block(report: Report, console: Console) -> None:
     color = "red" if report.findings else ("green" if report.verdict.startswith("HEALTHY") else "yellow")
     console.print(_t(report.verdict, f"bold {color}"))
+
+
+def _warnings_block(report: Report, console: Console) -> None:
     for w in report.warnings:
         console.print(_t(f"warning: {w}", "yellow"))
+
+
+def _inputs_block(report: Report, console: Console) -> None:
     inputs = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for col in ("input", "format", "side", "lines", "events", "unparsed"):
         inputs.add_column(col, overflow="fold")
@@ -33,12 +56,11 @@ def render_terminal(report: Report, console: Console, verbose: bool = False) -> 
     for i in report.inputs:
         for e in i.errors:
             console.print(_t(f"  {i.path}: {e}", "yellow"))
-    if not report.findings:
-        established = [s for s in report.sessions if s.outcome == "established"]
-        console.print(_t(f"{len(report.sessions)} session(s), {len(established)} established."))
-        return
-    for rank, f in enumerate(report.findings, 1):
-        console.print(_finding_panel(rank, f, verbose))
+
+
+def _sessions_block(report: Report, console: Console) -> None:
+    established = [s for s in report.sessions if s.outcome == "established"]
+    console.print(_t(f"{len(report.sessions)} session(s), {len(established)} established."))
 
 
 def _finding_panel(rank: int, f: Finding, verbose: bool) -> Panel:
@@ -63,12 +85,27 @@ def _finding_panel(rank: int, f: Finding, verbose: bool) -> Panel:
         parts.append(_t(f"note: {note}", "dim"))
     parts.append(Text("Fix:", style="bold"))
     parts.append(_t(f.fix))
-    for snip in f.fix_snippets:
-        if snip.get("title"):
-            parts.append(_t(snip["title"], "italic"))
-        parts.append(Syntax(printable(snip["text"].rstrip()), _LEXERS.get(snip.get("lang", "text"), "text"),
-                            theme="ansi_dark", background_color="default", word_wrap=True))
-    if f.references:
-        parts.append(_t("References: " + ", ".join(f.references), "dim"))
+    if f.fix_snippets:
+        parts.append(_t(f"(the configuration is below this box, ready to copy: Fix #{rank})", "dim"))
     return Panel(Group(*parts), title=_t(f"#{rank} {f.title}"), title_align="left",
                  border_style="red" if f.confidence >= 0.6 else "yellow")
+
+
+def snippet_heading(rank: int, snip: dict) -> str:
+    """The one line above a snippet: which finding, which file, what it does; ends with ':'."""
+    what = snip.get("title") or _FILES.get(snip.get("lang", "text"), snip.get("lang", "text"))
+    return f"Fix #{rank}, {what}:"
+
+
+def _snippets_block(rank: int, f: Finding, console: Console) -> None:
+    """Each snippet after the box: its heading, its text exactly as rendered, a blank line.
+
+    ``soft_wrap``: rich neither wraps nor crops these lines at any console width.
+    """
+    for snip in f.fix_snippets:
+        console.print(_t(snippet_heading(rank, snip), "bold"), soft_wrap=True)
+        console.print(Text(printable(snip["text"].strip("\n"))), soft_wrap=True, highlight=False)
+        console.print()
+    if f.references:
+        console.print(_t("References: " + " ".join(f.references), "dim"), soft_wrap=True)
+        console.print()
