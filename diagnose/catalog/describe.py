@@ -55,3 +55,25 @@ def describe_pattern(p: Pattern) -> str:
     if p.references:
         lines += ["", "References:"] + [f"  - {r}" for r in p.references]
     return "\n".join(lines)
+
+
+def describe_markdown(p: Pattern) -> str:
+    """The same as ``describe_pattern``, as Markdown for a ticket or a wiki."""
+    from ..report.safe_text import md_fence, md_text
+
+    out = [f"## `{p.id}`: {md_text(p.title)}", "",
+           f"Seen from: {md_text(', '.join(p.sides))}; scope: {p.scope}; base confidence: "
+           f"{p.base_confidence:.2f}; evidence: {p.evidence_status}", ""]
+    if p.affects:
+        out += ["**Affects**", ""] + [f"- {md_text(a)}" for a in p.affects] + [""]
+    out += ["**Root cause**", "", md_text(render(p.root_cause, {}).strip()), "",
+            "**Evidence rules** (all required groups must be met)", ""]
+    out += [f"- required: {md_text(_group(g, 'required').strip()[2:])}" for g in p.required]
+    out += [f"- supporting: {md_text(_group(g, 'supporting').strip()[2:])}" for g in p.supporting]
+    out += [f"- contradicting: {md_text(_group(g, 'contradicting').strip()[2:])}" for g in p.contradicting]
+    out += ["", "**Fix**", "", md_text(render(p.fix, {}).strip()), ""]
+    for s in p.snippets:
+        out += [f"_{md_text(render(s.title, {}) or s.lang)}_", "", *md_fence(render(s.text, {}).strip("\n"), s.lang), ""]
+    if p.references:
+        out += ["**References**", ""] + [f"- <{r}>" for r in p.references]
+    return "\n".join(out).rstrip() + "\n"

@@ -21,6 +21,20 @@ def _ask_password(path: str) -> str | None:
     return typer.prompt(f"Password for {path}", hide_input=True, default="", show_default=False)
 
 
+def _is_log(path: Path) -> bool:
+    """A file one of the log parsers recognises (a common mix-up: the log given to ``check``)."""
+    from ..errors import InputError
+    from ..input.detect import choose_parser
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64 * 1024).decode("utf-8", "replace").splitlines()
+        choose_parser(str(path), head)
+    except (OSError, InputError):
+        return False
+    return True
+
+
 def _clients(value: str) -> list[str]:
     ids = [c.strip() for c in value.split(",") if c.strip()]
     for c in ids:
@@ -50,6 +64,10 @@ def check(
         err("nothing to check: give --server, --cert and/or --profile")
         raise typer.Exit(EXIT_INPUT)
     client_ids = _clients(clients)
+    for path in [*server, *profile]:
+        if _is_log(path):
+            err(f"{path}: this is a log, not a configuration; use `ikedoctor diagnose {path}`")
+            raise typer.Exit(EXIT_INPUT)
     with user_errors(debug):
         report = run_check(server, cert, profile, client_ids, strongswan_version, ask_password=_ask_password)
         emit(report, format, output, verbose)
