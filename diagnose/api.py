@@ -259,23 +259,43 @@ def diagnose_paths(paths: list[str], opts: Options | None = None,
     return diagnose_sources(sources, opts, warnings, sessions_out)
 
 
+def _others(report: Report) -> str:
+    """What became of the sessions that did not establish: "; the other 1: an INVALID_KE ... round"."""
+    why: dict[str, int] = {}
+    for s in report.sessions:
+        if s.outcome != "established":
+            reason = s.not_established_because or s.outcome
+            why[reason] = why.get(reason, 0) + 1
+    if not why:
+        return ""
+    n = sum(why.values())
+    return f"; the other{'s' if n > 1 else ''}: " + "; ".join(
+        f"{k}" if c == 1 else f"{c} x {k}" for k, c in why.items())
+
+
 def session_summary(s: Session) -> SessionSummary:
     return SessionSummary(
         id=s.id, side=s.side.value, path=s.path, ike_name=s.ike_name, unique_id=s.unique_id, peer=s.peer,
         local=next((e.attrs.get("local") for e in s.events if e.attrs.get("local")), None), role=s.role,
         version=s.version, start=s.start.isoformat() if s.start else None,
         end=s.end.isoformat() if s.end else None, outcome=s.outcome, events=len(s.events),
-        partner=s.partner, clock_offset_s=s.clock_offset_s, identities=s.identities())
+        partner=s.partner, clock_offset_s=s.clock_offset_s, identities=s.identities(),
+        not_established_because=s.not_established_because)
+
+
+#: below this confidence a finding is a possible cause to check, not a failure the logs show
+POSSIBLE_BELOW = 0.5
 
 
 def _verdict(report: Report) -> str:
     if report.findings:
         top = report.findings[0]
-        return f"FAILURE: {top.title} (confidence {top.confidence:.0%})"
+        head = "FAILURE" if top.confidence >= POSSIBLE_BELOW else "POSSIBLE CAUSE"
+        return f"{head}: {top.title} (confidence {top.confidence:.0%})"
     established = sum(1 for s in report.sessions if s.outcome == "established")
     if established:
-        return (f"HEALTHY: {established} of {len(report.sessions)} IKE session(s) established; "
-                "no known failure found")
+        return (f"HEALTHY: {established} of {len(report.sessions)} IKE session(s) established"
+                f"{_others(report)}; no known failure found")
     if not report.sessions:
         return "NO SESSIONS: the logs contain no IKE exchange; nothing to diagnose"
     return "UNKNOWN: no known failure pattern matched, and no session was established"

@@ -26,6 +26,7 @@ def _t(text: str, style: str = "") -> Text:
 
 def render_terminal(report: Report, console: Console, verbose: bool = False) -> None:
     _verdict_block(report, console)
+    _confidence_block(report, console)
     _warnings_block(report, console)
     _inputs_block(report, console)
     if not report.findings:
@@ -39,6 +40,20 @@ def render_terminal(report: Report, console: Console, verbose: bool = False) -> 
 def _verdict_block(report: Report, console: Console) -> None:
     color = "red" if report.findings else ("green" if report.verdict.startswith("HEALTHY") else "yellow")
     console.print(_t(report.verdict, f"bold {color}"))
+
+
+#: what the confidence number means, said once under the verdict (docs/confidence.md has the calibration)
+CONFIDENCE_NOTE = ("confidence = how much of this known failure's evidence the logs show: 80% or more, they show it; "
+                   "50-79%, likely; under 50%, a possible cause to check. Calibration: docs/confidence.md")
+
+#: the evidence marks, in the order the legend lists them
+MARKS = {"required": ("•", "a line that defines the failure"), "supporting": ("+", "supports it"),
+         "config": ("⚙", "from the configuration"), "contradicting": ("✗", "speaks against it")}
+
+
+def _confidence_block(report: Report, console: Console) -> None:
+    if report.findings:
+        console.print(_t(CONFIDENCE_NOTE, "dim"))
 
 
 def _warnings_block(report: Report, console: Console) -> None:
@@ -63,6 +78,37 @@ def _sessions_block(report: Report, console: Console) -> None:
     console.print(_t(f"{len(report.sessions)} session(s), {len(established)} established."))
 
 
+#: evidence lines shown without -v, and how much of each line
+SHOWN_EVIDENCE = 8
+SHOWN_CHARS = 300
+
+
+def possible(f: Finding) -> bool:
+    """A finding too weakly evidenced to call a failure: a possible cause to check."""
+    return f.confidence < 0.5
+
+
+def _evidence_lines(f: Finding, verbose: bool) -> list[Text]:
+    """Each evidence line once, its mark, where it is; -v adds every line, its time, its full text."""
+    seen: set[tuple[str, int]] = set()
+    unique = [ev for ev in f.evidence if (ev.path, ev.line) not in seen and not seen.add((ev.path, ev.line))]
+    roles = [r for r in MARKS if any((ev.role if ev.role in MARKS else "required") == r for ev in unique)]
+    legend = "; ".join(f"{MARKS[r][0]} {MARKS[r][1]}" for r in roles)
+    out = [Text.assemble(("Evidence", "bold"), (f" ({legend}):", "dim"))]
+    for ev in unique if verbose else unique[:SHOWN_EVIDENCE]:
+        line = Text(f" {MARKS.get(ev.role, MARKS['required'])[0]} ")
+        line.append(printable(f"{ev.path}:{ev.line}"), style="cyan")
+        if verbose and ev.time:
+            line.append(f"  {ev.time}", style="dim")
+        line.append("  ")
+        text = ev.text.strip()
+        line.append(printable(text if verbose else text[:SHOWN_CHARS]))
+        out.append(line)
+    if not verbose and len(unique) > SHOWN_EVIDENCE:
+        out.append(_t(f" … {len(unique) - SHOWN_EVIDENCE} more evidence line(s): -v shows them", "dim"))
+    return out
+
+
 def _finding_panel(rank: int, f: Finding, verbose: bool) -> Panel:
     parts: list = []
     head = Text()
@@ -70,24 +116,20 @@ def _finding_panel(rank: int, f: Finding, verbose: bool) -> Panel:
     head.append(f"  confidence {f.confidence:.0%}  seen from {f.side}")
     if f.evidence_status == "unverified":
         head.append("  [unverified pattern]", style="yellow")
+    if verbose and f.session:
+        head.append(f"  session {printable(f.session)}", style="dim")
     parts.append(head)
     parts.append(_t(f.root_cause))
     if f.evidence:
-        parts.append(Text("Evidence:", style="bold"))
-        for ev in f.evidence[: None if verbose else 8]:
-            mark = {"contradicting": "✗", "supporting": "+", "config": "⚙"}.get(ev.role, "•")
-            line = Text(f" {mark} ")
-            line.append(printable(f"{ev.path}:{ev.line}"), style="cyan")
-            line.append("  ")
-            line.append(printable(ev.text.strip()[:300]))
-            parts.append(line)
+        parts.extend(_evidence_lines(f, verbose))
     for note in f.notes:
         parts.append(_t(f"note: {note}", "dim"))
     parts.append(Text("Fix:", style="bold"))
     parts.append(_t(f.fix))
     if f.fix_snippets:
         parts.append(_t(f"(the configuration is below this box, ready to copy: Fix #{rank})", "dim"))
-    return Panel(Group(*parts), title=_t(f"#{rank} {f.title}"), title_align="left",
+    title = f"#{rank} possible cause: {f.title}" if possible(f) else f"#{rank} {f.title}"
+    return Panel(Group(*parts), title=_t(title), title_align="left",
                  border_style="red" if f.confidence >= 0.6 else "yellow")
 
 
