@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from datetime import datetime
@@ -99,8 +100,8 @@ def timeline(
             if format is OutputFormat.markdown:
                 text = "```text\n" + text + "```\n"
         else:
-            console = Console(highlight=False, soft_wrap=False)
-            if not console.is_terminal:
+            console = Console(highlight=False, soft_wrap=False)  # a terminal's width, or $COLUMNS
+            if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
                 console = Console(highlight=False, soft_wrap=False, width=160)
             render_text(tl, console)
             text = None

@@ -8,6 +8,9 @@ line broken mid-token (the terminal only soft-wraps what is wider than it).
 
 from __future__ import annotations
 
+import re
+import textwrap
+
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -37,9 +40,40 @@ def render_terminal(report: Report, console: Console, verbose: bool = False) -> 
         _snippets_block(rank, f, console)
 
 
+def elide_middle(text: str, width: int) -> str:
+    """``samples/lab-…/server-charon.log``: a path cut in its middle, never mid-name at the end, so
+    the file name stays whole (the full path is in evidence lines and the JSON)."""
+    if len(text) <= width:
+        return text
+    width = max(width, 5)
+    head, sep, name = text.rpartition("/")
+    if sep and len(name) + 4 <= width:
+        keep = width - len(name) - 2  # "…/" before the name
+        return text[:keep] + "…/" + name
+    half = (width - 1) // 2
+    return text[:half] + "…" + text[len(text) - (width - 1 - half):]
+
+
+_CONFIDENCE = re.compile(r" (\(confidence \d+%\))$")
+
+
+def verdict_lines(verdict: str, width: int) -> list[str]:
+    """The verdict wrapped at ``width``, "(confidence 85%)" never split across lines."""
+    m = _CONFIDENCE.search(verdict)
+    body, tail = (verdict[:m.start()], m.group(1)) if m else (verdict, "")
+    lines = textwrap.wrap(body, width=max(width, 20), break_long_words=False, break_on_hyphens=False) or [""]
+    if tail:
+        if len(lines[-1]) + 1 + len(tail) <= width:
+            lines[-1] += " " + tail
+        else:
+            lines.append(tail)
+    return lines
+
+
 def _verdict_block(report: Report, console: Console) -> None:
     color = "red" if report.findings else ("green" if report.verdict.startswith("HEALTHY") else "yellow")
-    console.print(_t(report.verdict, f"bold {color}"))
+    for line in verdict_lines(printable(report.verdict), console.width):
+        console.print(Text(line, style=f"bold {color}"), soft_wrap=True)
 
 
 #: what the confidence number means, said once under the verdict (docs/confidence.md has the calibration)
@@ -64,10 +98,27 @@ def _warnings_block(report: Report, console: Console) -> None:
 def _inputs_block(report: Report, console: Console) -> None:
     inputs = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for col in ("input", "format", "side", "lines", "events", "unparsed"):
-        inputs.add_column(col, overflow="fold")
+        inputs.add_column(col, no_wrap=True)
+    others = (max([len("format")] + [len(i.format) for i in report.inputs])
+              + max([len("side")] + [len(i.side) for i in report.inputs])
+              + sum(max([len(h)] + [len(str(getattr(i, h))) for i in report.inputs])
+                    for h in ("lines", "events", "unparsed")) + 2 * 5)  # the other columns and the gaps
+    room = console.width - others
+    need = max([16] + [min(len(i.path), len(i.path.rsplit("/", 1)[-1]) + 4) for i in report.inputs])
+    if room < need:  # too narrow for the table with whole file names: each input on its own lines
+        for i in report.inputs:
+            console.print(_t(elide_middle(i.path, console.width), "bold"), soft_wrap=True)
+            console.print(_t(f"  {i.format}, {i.side}: {i.lines} lines, {i.events} events, {i.unparsed} unparsed"))
+        _input_errors(report, console)
+        return
     for i in report.inputs:
-        inputs.add_row(_t(i.path), _t(i.format), _t(i.side), str(i.lines), str(i.events), str(i.unparsed))
+        inputs.add_row(_t(elide_middle(i.path, room)), _t(i.format), _t(i.side), str(i.lines), str(i.events),
+                       str(i.unparsed))
     console.print(inputs)
+    _input_errors(report, console)
+
+
+def _input_errors(report: Report, console: Console) -> None:
     for i in report.inputs:
         for e in i.errors:
             console.print(_t(f"  {i.path}: {e}", "yellow"))

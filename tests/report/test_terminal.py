@@ -101,3 +101,43 @@ def test_config_names_replace_placeholders(tmp_path):
                             Options(config=ConfigInputs(server=[sample.folder / "gateway-swanctl.conf"])))
     text = "\n".join(s["text"] for f in report.findings for s in f.fix_snippets)
     assert "rw-pool-v4 {" in text and "<your-pool>" not in text
+
+
+# -- any terminal width (issue 15 point 4) --------------------------------------------------------
+
+def test_elide_middle_keeps_the_file_name_whole():
+    from diagnose.report.terminal import elide_middle
+    p = "samples/lab-ike-proposal-mismatch-ios-legacy/server-charon.log"
+    assert elide_middle(p, 80) == p
+    short = elide_middle(p, 30)
+    assert len(short) == 30 and short.endswith("/server-charon.log") and "…" in short
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+def test_verdict_and_inputs_fit_any_width(width):
+    from diagnose.report.terminal import verdict_lines
+    for s in all_samples():
+        report = diagnose_paths([str(s.folder)])
+        lines = verdict_lines(report.verdict, width)
+        conf = re.search(r"\(confidence \d+%\)", report.verdict)
+        if conf:
+            assert any(conf.group(0) in line for line in lines) and all(len(line) <= width for line in lines)
+        text = _text(report, width)
+        for i in report.inputs:
+            assert i.path.rsplit("/", 1)[-1] in text  # the file name is never cut
+        body = text.split("╭", 1)[0]  # verdict, notes and the inputs table
+        assert all(len(line) <= width for line in body.splitlines()), (s.name, width)
+
+
+def test_batch_and_timeline_use_the_width_they_are_given(tmp_path):
+    import os
+    import subprocess
+    import sys
+    sample = next(s for s in all_samples() if s.name == "lab-no-certreq").folder
+    env = {**os.environ, "COLUMNS": "90"}
+    for args in (["timeline", str(sample)], ["batch", "-j", "1", str(sample.parent / "lab-no-certreq"),
+                                             str(sample.parent / "lab-ike-proposal-mismatch-ios-legacy")]):
+        r = subprocess.run([sys.executable, "-m", "diagnose", *args], capture_output=True, text=True, env=env,
+                           timeout=120)
+        widths = [len(line) for line in r.stdout.splitlines()]
+        assert widths and max(widths) <= 90 and max(widths) >= 60, (args, max(widths))
