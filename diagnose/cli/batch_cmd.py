@@ -10,11 +10,7 @@ from typing import Optional
 
 import typer
 
-from ..batch.driver import BatchOptions, run_batch
-from ..batch.summary import Filters
 from ..events import Side
-from ..redact import Redactor
-from ..report.output import write_atomic
 from . import EXIT_CODES_HELP, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, app
 from .common import REDACT_KEY_OPTION, REDACT_OPTION, err, parse_tz, user_errors
 
@@ -69,6 +65,11 @@ def batch(
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
 ) -> None:
     with user_errors(debug):
+        from ..batch.driver import BatchOptions, run_batch  # here, not at import: `--help` stays fast
+        from ..batch.summary import Filters
+        from ..redact import Redactor
+        from ..report.output import write_atomic
+
         zone = parse_tz(tz)
         offset = zone.utcoffset(None) if zone is not None else None  # None for a named zone with DST
         opts = BatchOptions(

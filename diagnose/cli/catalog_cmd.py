@@ -5,21 +5,27 @@ from __future__ import annotations
 import difflib
 import json
 
-import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
-from ..catalog.describe import describe_markdown, describe_pattern
-from ..catalog.model import Pattern, load_catalog
-from ..report.safe_text import md_cell, md_code, printable
+import typer
+
 from . import EXIT_INPUT, app
 from .common import OutputFormat, err, user_errors
+
+if TYPE_CHECKING:
+    from ..catalog.model import Pattern
 
 
 @app.command(help="List the catalog of known iOS/macOS <-> strongSwan failures.")
 def catalog(format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Output format.")) -> None:
     with user_errors():
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        from ..catalog.model import load_catalog
+        from ..report.safe_text import md_cell, md_code
+
         pats = load_catalog()
         if format is OutputFormat.json:
             typer.echo(json.dumps([{"id": p.id, "title": p.title, "sides": p.sides,
@@ -47,7 +53,7 @@ def catalog(format: OutputFormat = typer.Option(OutputFormat.text, "--format", "
         console.print(table)
 
 
-def find_pattern(pattern_id: str, pats: list[Pattern]) -> Pattern | None:
+def find_pattern(pattern_id: str, pats: "list[Pattern]") -> "Pattern | None":
     """The entry whatever the case and surrounding blanks (`NO-CERTREQ`, `no_certreq `)."""
     want = pattern_id.strip().lower().replace("_", "-")
     return next((p for p in pats if p.id.lower() == want), None)
@@ -57,6 +63,10 @@ def find_pattern(pattern_id: str, pats: list[Pattern]) -> Pattern | None:
 def explain(pattern_id: str = typer.Argument(..., metavar="ID"),
             format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Output format.")) -> None:
     with user_errors():
+        from ..catalog.describe import describe_markdown, describe_pattern
+        from ..catalog.model import load_catalog
+        from ..report.safe_text import printable
+
         pats = load_catalog()
         p = find_pattern(pattern_id, pats)
         if p is None:

@@ -13,16 +13,16 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from enum import Enum
 from typing import Iterator
 
+from typing import TYPE_CHECKING
+
 import typer
-from rich.console import Console
 
 from ..errors import IkedoctorError
-from ..report.markdown import render_markdown
-from ..report.model import Report
-from ..report.output import write_atomic
 from ..report.safe_text import printable
-from ..report.terminal import render_terminal
 from . import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
+
+if TYPE_CHECKING:  # the renderers (rich, the report model) load when a report is written, not for --help
+    from ..report.model import Report
 
 
 #: --redact / --redact-key, the same in every command that prints or writes log text
@@ -158,7 +158,12 @@ def parse_tz(value: str | None) -> tzinfo | None:
 
 def emit(report: Report, fmt: OutputFormat, output: str | None, verbose: bool = False) -> None:
     """Render and write a report.  Secrets (key dumps, passwords, PSKs) are masked in every mode."""
+    from rich.console import Console
+
     from ..redact import scrub_report
+    from ..report.markdown import render_markdown
+    from ..report.output import write_atomic
+    from ..report.terminal import render_terminal
 
     report = scrub_report(report)
     if fmt is OutputFormat.json:
