@@ -21,7 +21,8 @@ from .confirm import ConfigInputs, apply_config
 from .correlate import pair_sessions
 from .errors import InputError
 from .events import Event, Side
-from .input.detect import choose_parser, looks_binary
+from .input import paste
+from .input.detect import choose_parser, looks_binary, wrap_for
 from .input.notes import input_notes
 from .input.reader import ReadStats, numbered_lines
 from .input.sources import Source, iter_sources
@@ -30,6 +31,7 @@ from .parsers.base import LogParser, ParseContext
 from .report.model import InputSummary, Report, SessionSummary
 from .sessions import Session, build_sessions
 from .settle import TimedInput, settle_times
+from .triage import TriageCollector
 
 HEAD_BYTES = 64 * 1024
 STREAM_ABOVE = 64 * 1024**2  # bytes; in memory, a diagnosis takes ~4.7 bytes per byte of log
@@ -75,6 +77,7 @@ class OpenedInput:
     rstats: ReadStats
     stream: BinaryIO
     lines: Iterator[tuple[int, str]]
+    forced: bool = False  # the format was given (``--log-format`` or a bundle), not detected
 
     def side(self) -> Side:
         """The side the log was written by: known once its events have all been read."""
@@ -102,18 +105,33 @@ def open_input(src: Source, opts: Options, stream: bool = False) -> OpenedInput:
         raw.close()
         raise InputError(src.name, "binary data, not a text log", "skipped")
     head = [t for _, t in numbered_lines(io.BytesIO(head_bytes))]
-    parser, _ = choose_parser(src.name, head, opts.log_format or src.hints.get("format"))  # type: ignore[arg-type]
+    prof = paste.profile(head)
+    if prof.cleans:
+        head = [prof.clean(t) for t in head]
+    forced = opts.log_format or src.hints.get("format")
+    parser, _ = choose_parser(src.name, head, forced, prof.width)  # type: ignore[arg-type]
     side = opts.side or _hint_side(src) or Side.UNKNOWN
     ctx = ParseContext(path=src.name, side=side, year=opts.year or _hint_year(src), tz=opts.tz or hint_tz(src),
                        stream=stream)
     rstats = ReadStats()
-    return OpenedInput(src, parser, ctx, rstats, raw, numbered_lines(_wrap(Prepend(head_bytes, raw)), rstats))
+    lines = numbered_lines(_wrap(Prepend(head_bytes, raw)), rstats)
+    if prof.cleans:  # decided once from the head: a clean log takes no extra step per line
+        lines = paste.cleaned(lines, prof)
+    wrap = wrap_for(parser, head, prof.width)
+    if wrap is not None:  # the head shows hard-wrapped lines: glue the pieces back
+        lines = paste.rejoined(lines, wrap, parser.starts_record,  # type: ignore[attr-defined]
+                               complete=getattr(parser, "complete_record", None))
+    return OpenedInput(src, parser, ctx, rstats, raw, lines, bool(forced))
 
 
 def parse_events(opened: OpenedInput) -> Iterator[Event]:
     """The input's events as its parser yields them; the stream is closed at the end."""
     try:
         yield from opened.parser.parse(opened.lines, opened.ctx)  # type: ignore[arg-type]
+        if opened.forced and opened.ctx.stats.unparsed and not opened.ctx.stats.recognised:
+            # a forced format that places no line is a wrong guess, not a healthy log
+            raise InputError(opened.src.name, f"no line reads as the forced format {opened.parser.name!r}",
+                             "drop --log-format to let ikedoctor detect the format, or name another one")
     except InputError:
         raise
     except (OSError, EOFError) as exc:
@@ -193,11 +211,15 @@ def _diagnose_sources(sources: Iterable[Source], opts: Options | None,
     report = Report(tool_version=__version__, warnings=warnings if warnings is not None else [])
     catalog = opts.catalog if opts.catalog is not None else load_catalog()
     streamed = None
+    collector = TriageCollector()  # fed each session while it still has its events
     if sessions_out is None and _streams(sources, opts, catalog):
         from .stream import diagnose_streaming
-        streamed = diagnose_streaming(sources, opts, catalog, report)
+        streamed = diagnose_streaming(sources, opts, catalog, report, collector)
     if streamed is None:
-        streamed = _diagnose_in_memory(sources, opts, catalog, report, sessions_out)
+        held: list[Session] = sessions_out if sessions_out is not None else []
+        streamed = _diagnose_in_memory(sources, opts, catalog, report, held)
+        for s in held:
+            collector.feed(s)
     matches, report.sessions = streamed
     if not report.inputs:
         raise InputError(", ".join(w.split(":")[0] for w in report.warnings) or "input",
@@ -205,7 +227,9 @@ def _diagnose_sources(sources: Iterable[Source], opts: Options | None,
     report.findings = [to_finding(m) for m in matches]
     if opts.config:
         apply_config(report, opts.config)
-    report.verdict = _verdict(report)
+    found = collector.finish(report)
+    report.status, report.notable_lines, report.next_steps = found.status, found.notable, found.next_steps
+    report.verdict = _verdict(report, found.stops_at)
     return report
 
 
@@ -287,15 +311,19 @@ def session_summary(s: Session) -> SessionSummary:
 POSSIBLE_BELOW = 0.5
 
 
-def _verdict(report: Report) -> str:
+def _verdict(report: Report, stops_at: str | None) -> str:
     if report.findings:
         top = report.findings[0]
         head = "FAILURE" if top.confidence >= POSSIBLE_BELOW else "POSSIBLE CAUSE"
         return f"{head}: {top.title} (confidence {top.confidence:.0%})"
     established = sum(1 for s in report.sessions if s.outcome == "established")
-    if established:
+    errors = sum(n.count for n in report.notable_lines if n.severity == "error")
+    if report.status == "unidentified-failure":
+        return (f"UNIDENTIFIED FAILURE: the connection failed for a reason the catalog does not name; "
+                f"{errors} error line(s) below say what the log shows")
+    if report.status == "healthy":
         return (f"HEALTHY: {established} of {len(report.sessions)} IKE session(s) established"
                 f"{_others(report)}; no known failure found")
-    if not report.sessions:
-        return "NO SESSIONS: the logs contain no IKE exchange; nothing to diagnose"
-    return "UNKNOWN: no known failure pattern matched, and no session was established"
+    if report.status == "no-ike":
+        return "NO IKE: the logs contain no IKE exchange; nothing to diagnose"
+    return f"INCONCLUSIVE: {stops_at or 'the log stops before any outcome'}"

@@ -198,3 +198,13 @@ def test_stdin_on_a_terminal_asks_for_a_paste_and_ends_at_the_first_ctrl_d():
         if not done:
             os.kill(pid, 9)
             os.waitpid(pid, 0)
+
+
+def test_forced_format_that_reads_nothing_is_an_input_error(tmp_path):
+    # a real Apple client log forced through the charon parser: no line is charon's
+    apple = next(s for s in all_samples() if s.name.startswith("public-004"))
+    r = run("diagnose", "--log-format", "charon", str(apple.log_files()[0]))
+    assert r.returncode == 2, r.stdout
+    assert b"forced format 'charon'" in r.stderr
+    # the same log under its own format still diagnoses
+    assert run("diagnose", "--log-format", "apple-legacy", str(apple.log_files()[0])).returncode == 1

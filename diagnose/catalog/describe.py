@@ -44,9 +44,9 @@ def describe_pattern(p: Pattern) -> str:
     if p.contradicting:
         lines += ["Contradicting:"] + [_group(g, "contradicting") for g in p.contradicting]
     if p.single_side_confidence:
-        lines += ["", "One side's log: " + p.single_side_confidence]
+        lines += ["", "One side's log: " + render(p.single_side_confidence, {})]
     if p.confirming_evidence:
-        lines += ["Confirmed by: " + p.confirming_evidence]
+        lines += ["Confirmed by: " + render(p.confirming_evidence, {})]
     if p.suppresses:
         lines += ["Explains away: " + ", ".join(p.suppresses)]
     lines += ["", "Fix:", render(p.fix, {})]

@@ -90,11 +90,21 @@ class AppleLegacyParser:
                     apple += 1
             elif not line.startswith((" ", "\t")) and looks_apple_message(line):
                 bare_apple += 1
+        # indented lines continue the message above them (NEIKEv2 dumps): they are not
+        # records, so they neither count for nor against the format
+        records = max(1, sum(1 for line in lines if not line.startswith((" ", "\t"))))
         if apple:
-            return min(0.95, 0.4 + 0.55 * (formed + bare_apple) / len(lines))
+            return min(0.95, 0.4 + 0.55 * (formed + bare_apple) / records)
         if bare_apple:
-            return min(0.6, 0.2 + 0.6 * bare_apple / len(lines))
+            return min(0.6, 0.2 + 0.6 * bare_apple / records)
         return 0.35 * formed / len(lines)  # a Mac log without VPN processes: possible, weak
+
+    def starts_record(self, line: str) -> bool:
+        """Whether a line starts a record of these forms (for rejoining hard-wrapped pastes);
+        indented lines continue a message by themselves and are never joined."""
+        if line[:1] in (" ", "\t"):
+            return True
+        return self.match(line)[1] is not None or (self.takes_orphans and looks_apple_message(line))
 
     def match(self, line: str) -> tuple[str | None, Any]:
         if not line:

@@ -212,6 +212,21 @@ NE_RULES: tuple[Rule, ...] = (
     R("ctl.ph2-established-short", "IPSec Phase2 established", r"IPSec Phase2 established", E("child_established"), evidence="src"),
     R("ctl.xauth-requesting", "IPSec requesting Extended Authentication",
       r"IPSec requesting Extended Authentication", E("xauth", result="requested")),
+    # ---- L2TP/IPsec: pppd's L2TP plugin in /var/log/ppp.log (``Wed Jan  6 01:22:58 2021 : msg``);
+    # texts from real ppp.log excerpts (alexzhangs/aws-ec2-xl2tpd README, tests/fixtures/apple/ppp-*)
+    R("l2tp.connecting", "L2TP connecting to server", r"L2TP connecting to server '(?P<server>[^']*)'",
+      E("connect_start"), evidence="real"),
+    R("l2tp.ph1-client-started", "IPSec phase 1 client started", r"IPSec phase 1 client started",
+      E("ike_start", role="initiator"), evidence="real"),
+    # printed when racoon reports the connection up, after "IPSec phase 2 established": both SAs exist
+    R("l2tp.established", "IPSec connection established", r"IPSec connection established",
+      E("ike_established"), evidence="real"),
+    R("l2tp.cannot-connect", "L2TP cannot connect to the server", r"L2TP cannot connect to the server",
+      E("client_error", code="l2tp-cannot-connect", domain="L2TP"), evidence="real"),
+    R("l2tp.shared-secret", "incorrect user shared secret", r"L2TP: incorrect user shared secret found",
+      E("client_error", code="incorrect-shared-secret", domain="L2TP"), evidence="real"),
+    R("l2tp.lcp-timeout", "LCP: timeout sending Config-Requests", r"LCP: timeout sending Config-Requests",
+      E("client_error", code="lcp-timeout", domain="PPP"), evidence="real"),
     R("l2tp.failed", "IPSec connection failed", r"IPSec connection failed(?: <IKE Error (?P<num>\d+) \((?P<hex>0x[0-9a-fA-F]+)\) (?P<code>[^>]+)>)?",
       E("client_error", domain="IKE Error"), evidence="real"),
     # ---- generic NSError text, last so specific texts win (real fragments: work log, macOS 26 write-up)

@@ -56,10 +56,17 @@ _CHROME = regex.compile(
     r"|Activity - Create:.*"
     r"|\[\s*|\]\s*)$")
 
+_TS_START = regex.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d")
+
 #: a wrapped default-style line's second half: "NEIKEv2Provider: (NetworkExtension) [...] msg"
 _WRAPPED_REST = regex.compile(r"^(?P<proc>[A-Za-z][\w.\- ]*?): " + _REST)
 
 _COMPACT_TYPES = {"Df": "Default", "I": "Info", "Db": "Debug", "E": "Error", "F": "Fault", "A": "Activity"}
+
+
+def _is_wrapped_rest(line: str) -> bool:
+    m = _WRAPPED_REST.match(line)
+    return bool(m and (m["sender"] or m["sc"]))
 
 
 def split_subsystem(sc: str | None) -> tuple[str | None, str | None]:
@@ -124,7 +131,8 @@ class AppleUnifiedParser:
 
     # ------------------------------------------------------------------ sniff
     def sniff(self, head: list[str]) -> float:
-        lines = [h for h in head if h.strip()]
+        # indented lines continue a message (payload and configuration dumps): not records
+        lines = [h for h in head if h.strip() and not h.startswith((" ", "\t"))]
         if not lines:
             return 0.0
         ours = 0
@@ -139,9 +147,17 @@ class AppleUnifiedParser:
             elif any(rx.match(line) for rx in STYLES.values()):
                 ours += 1
                 apple = True
+            elif _is_wrapped_rest(line):  # a default-style line's second half, wrapped by the poster
+                ours += 1
         if not apple:
             return 0.0
         return min(1.0, 0.3 + 0.7 * ours / len(lines))
+
+    def starts_record(self, line: str) -> bool:
+        """Whether a line starts a record or belongs to the output's chrome (for rejoining
+        hard-wrapped pastes); indented lines are a message's own continuation, never a cut piece."""
+        return (bool(_TS_START.match(line)) or line[:1] in ("{", "[", "}", "]", " ", "\t")
+                or bool(_CHROME.match(line)) or _is_wrapped_rest(line))
 
     # ------------------------------------------------------------------ parse
     def parse(self, lines: Iterable[tuple[int, str]], ctx: ParseContext) -> Iterator[Event]:

@@ -27,9 +27,10 @@ from typing import Any, Iterable, Iterator
 import regex
 
 from ..events import Event, Side
+from ..knowledge import knowledge
 from ..timeparse import Clock
 from .base import ParseContext
-from .charon_table import MATCH_TIMEOUT, expand_summary, resolve_plan, table
+from .charon_table import MATCH_TIMEOUT, ends_literally, expand_summary, reference, resolve_plan, table
 
 # NN[GRP] or NN[GRP2], then optionally <name|N> / <N>
 _BODY = regex.compile(
@@ -55,7 +56,6 @@ class CharonParser:
     # -- detection ---------------------------------------------------------
     def sniff(self, head: list[str]) -> float:
         body = bare = 0
-        t = table()
         for line in head:
             m = _BODY.search(line)
             if m and m["group"] in _GROUPS:
@@ -67,13 +67,40 @@ class CharonParser:
             msg, tagged = _strip_header(line)
             if tagged:
                 body += 1  # a syslog/journal line from charon itself, known message or not
-            elif msg is not None and t.match(msg.strip()):
-                bare += 1
+            elif msg is not None and known_message(msg):
+                bare += 1  # a bare message: one ikedoctor reads, or any other charon prints
         n = max(len(head), 1)
         score = (body + 0.8 * bare) / n
         if body + bare >= 3:
             score = max(score, 0.5)
         return min(1.0, score)
+
+    def starts_record(self, line: str) -> bool:
+        """Whether a line starts like a charon line (for rejoining hard-wrapped pastes).
+
+        A timestamp, an ``NN[GRP]`` mark near the start, a JSON record, ``[GRP]`` or the
+        first word of a known message; a piece cut off a longer line has none of these.
+        """
+        if line.startswith('{"'):
+            return True
+        m = _BODY.search(line[:120])
+        if m and m["group"] in _GROUPS:
+            return True
+        if Clock().parse(line)[0] is not None:  # a fresh clock: no rollover state shared between inputs
+            return True
+        mi = _SWANCTL_INIT.match(line)
+        if mi and mi["group"] in _GROUPS:
+            return True
+        word = line.split(" ", 1)[0]
+        return word in table().by_word or word in reference().by_word
+
+    def complete_record(self, line: str) -> bool:
+        """Whether a line already holds a whole charon message: one whose format ends in fixed
+        text (``no matching peer config found``), so what follows it is no wrapped piece of it."""
+        parsed = self._split(line, Clock(), None, None)
+        if parsed is None:
+            return False
+        return ends_literally(parsed[-1].strip())
 
     # -- parsing -----------------------------------------------------------
     def parse(self, lines: Iterable[tuple[int, str]], ctx: ParseContext) -> Iterator[Event]:
@@ -161,7 +188,7 @@ class CharonParser:
             return ts_text, ts, None, mi["group"], None, None, rest[mi.end():]
         if ts is None:
             # bare message (stroke, journalctl -o cat): only known charon messages count
-            if table().match(rest.strip()) is None and not rest.startswith((" ", "\t")):
+            if not rest.startswith((" ", "\t")) and not known_message(rest):
                 return None
         return ts_text, ts, None, None, None, None, rest
 
@@ -204,7 +231,7 @@ class CharonParser:
             if len(cache) >= _CACHE_MAX:  # bounded: unique lines (packets with ports) must not pile up
                 cache.clear()
             hit = table().match(msg)
-            tpl = cache[msg] = None if hit is None else _template(*hit)
+            tpl = cache[msg] = _template(*hit) if hit is not None else _notable(msg)
         if tpl is None:
             return None
         # events of one message text share its attribute dict: nothing mutates an event's
@@ -215,9 +242,11 @@ class CharonParser:
             tc = thread_ctx.setdefault(thread or "-", {})
             if kind == "no_proposal":
                 exch = tc.get("exchange")
+                fixed = attrs  # a message only one exchange logs names its protocol and stage itself
                 attrs = dict(attrs)
-                attrs["proto"] = tc.get("proto") or ("IKE" if exch in _IKE_INIT_EXCHANGES else "ESP")
-                attrs["stage"] = _STAGES.get(exch or "", "unknown")
+                attrs["proto"] = fixed.get("proto") or tc.get("proto") or (
+                    "IKE" if exch in _IKE_INIT_EXCHANGES else "ESP")
+                attrs["stage"] = fixed.get("stage") or _STAGES.get(exch or "", "unknown")
             elif kind == "proposals_received":
                 tc["proto"] = attrs["proto"]
             else:
@@ -286,20 +315,48 @@ def _template(rule, m) -> _Template:
     elif kind in ("packet", "config_lookup", "no_matching_config"):
         for key in ("src", "dst"):
             if key in attrs:
-                host, _, port = str(attrs[key]).partition("[")
+                host, port = split_port(str(attrs[key]))
                 attrs[key] = host
-                if port:
-                    attrs[f"{key}_port"] = int(port.rstrip("]"))
+                if port is not None:
+                    attrs[f"{key}_port"] = port
         if "size" in attrs and attrs["size"] is not None:
             attrs["size"] = int(attrs["size"])
+    elif kind == "ke_unacceptable" and attrs.get("offered") and attrs.get("requested"):
+        attrs["same"] = "yes" if attrs["offered"] == attrs["requested"] else "no"
     elif kind == "rekey" and attrs.get("stage") == "failed" and "IKE_SA" in m.group(0):
         attrs["what"] = "ike"
     peer = envelope.get("_peer")
     if isinstance(peer, str):
-        peer = peer.split("[", 1)[0]
+        peer = split_port(peer)[0]
     spis = tuple(str(envelope["_spis"]).split()) if envelope.get("_spis") else ()
     return _Template(kind=kind, attrs=attrs, peer=peer, spis=spis, env_id=str(envelope["_id"]) if envelope.get("_id") else None,
                      env_name=envelope.get("_name"), sets_ctx=sets_ctx)
+
+
+def _notable(msg: str) -> "_Template | None":
+    """A line the event table does not know, but the message knowledge calls an error or warning."""
+    known = knowledge().match(msg)
+    if known is None:
+        return None
+    return _Template(kind="log_notable", attrs={"severity": known.severity, "topic": known.topic,
+                                                "format": known.format},
+                     peer=None, spis=(), env_id=None, env_name=None, sets_ctx=False)
+
+
+def known_message(msg: str) -> bool:
+    """A bare message charon prints: one the event table reads, or any format of charon's source."""
+    return table().match(msg.strip()) is not None or reference().knows(msg)
+
+
+def split_port(value: str) -> tuple[str, int | None]:
+    """``1.2.3.4[500]`` -> (``1.2.3.4``, 500); a masked port (``[port]``) is no number; a masked
+    address in brackets (``[redacted]``) is the address, not a port."""
+    if value.endswith("]"):
+        i = value.rfind("[")
+        if i > 0:
+            port = value[i + 1:-1]
+            return value[:i], int(port) if port.isdigit() else None
+    return value, None
 
 
 def _strip_header(line: str) -> tuple[str | None, bool]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -19,14 +19,21 @@ import regex
 
 from ..events import KINDS
 
+#: an address as charon prints it (no spaces or brackets), or the mask a poster put in its place:
+#: ``*CLIENT_IP``, ``xxx.xxx.xxx.xxx`` and ``1.2.3.4`` are tokens already; ``[redacted]`` and
+#: ``<my server>`` need their own alternatives.  A mask is an opaque value, never a reason to miss.
+_ADDR = r"(?:[^\s\[\]<]+|<[^<>]*>|\[[^\[\]]*\])"
+#: ``%#H``'s port, or a masked port (``[port]``, ``[xxx]``)
+_PORT = r"(?:\[(?:\d+|[A-Za-z_ *x]+)\])"
+
 #: charon printf conversions -> capture regex.  Identities, enum names and
 #: selectors can contain spaces, so they are lazy; addresses cannot.
 _SPEC = {
     "%s": r"(.*?)", "%.*s": r"(.*?)", "%Y": r"(.*?)", "%N": r"(.+?)", "%V": r"(.+?)", "%T": r"(.+?)",
-    "%H": r"([^\s\[\]]+)", "%#H": r"([^\s\[\]]+(?:\[\d+\])?)",
+    "%H": "(" + _ADDR + ")", "%#H": "(" + _ADDR + _PORT + "?)",
     "%P": r"(.*)", "%#P": r"(.*)", "%R": r"(.*?)", "%#R": r"(.*?)",
     "%d": r"(-?\d+)", "%u": r"(\d+)", "%zu": r"(\d+)", "%zd": r"(-?\d+)", "%llu": r"(\d+)", "%lu": r"(\d+)",
-    "%hu": r"(\d+)", "%.8x": r"([0-9a-fA-F]{8})", "%02X": r"([0-9A-Fa-f]{2})", "%.2x": r"([0-9a-fA-F]{2})",
+    "%hu": r"(\d+)", "%.8x": r"([0-9a-fA-F]{8})", "%08x": r"([0-9a-fA-F]{8})", "%02X": r"([0-9A-Fa-f]{2})", "%.2x": r"([0-9a-fA-F]{2})",
     "%B": r"(.*)", "%#B": r"(.*)", "%b": r"(.*)",
 }
 _SPEC_RX = regex.compile(r"%%|" + "|".join(regex.escape(k) for k in sorted(_SPEC, key=len, reverse=True)))
@@ -106,13 +113,19 @@ def resolve_plan(compiled: Any, m: Any) -> Any:
     return " ".join(p for p in parts if p)
 
 
-def compile_format(fmt: str) -> tuple[Any, str | None]:
-    """Turn a charon format string into an anchored regex and its leading literal word."""
+def compile_format(fmt: str, enum_tokens: bool = False) -> tuple[Any, str | None]:
+    """Turn a charon format string into an anchored regex and its leading literal word.
+
+    ``enum_tokens``: the format's ``%N`` print enum names without spaces (EAP_NAK,
+    EAP_FAILURE), so a generic format such as ``received %N, sending %N`` cannot swallow a
+    sentence of another message.
+    """
     fmt = fmt.strip()
     out, pos = [], 0
     for m in _SPEC_RX.finditer(fmt):
         out.append(regex.escape(fmt[pos:m.start()]))
-        out.append("%" if m.group() == "%%" else _SPEC[m.group()])
+        spec = m.group()
+        out.append("%" if spec == "%%" else r"([^\s,]+)" if enum_tokens and spec == "%N" else _SPEC[spec])
         pos = m.end()
     out.append(regex.escape(fmt[pos:]))
     first = fmt.split(" ", 1)[0]
@@ -135,7 +148,7 @@ def _load_rules() -> list[MessageRule]:
         if "format" in entry:
             fmts.insert(0, entry["format"])
         for fmt in fmts:
-            rx, first = compile_format(fmt)
+            rx, first = compile_format(fmt, bool(entry.get("enum_tokens", False)))
             plan = tuple((k, k.startswith("_"), _static(compile_value(v), rx.groups)) for k, v in attrs.items())
             rules.append(MessageRule(kind, fmt, rx, attrs, first, literals_of(fmt), plan))
     return rules
@@ -162,7 +175,182 @@ class Table:
                 continue
             if m:
                 return rule, m
+        return self.match_elided(msg)
+
+    def match_elided(self, msg: str) -> tuple[MessageRule, Any] | None:
+        """A message a poster cut short (``no IKE config found for.........``): the text before
+        the dots must be the start of messages of one kind only, else it stays unmatched."""
+        head = elided_head(msg)
+        if head is None:
+            return None
+        found: list[tuple[MessageRule, Any]] = []
+        for rule in (*self.by_word.get(head.split(" ", 1)[0], ()), *self.floating):
+            if not _holds_literal(head, rule.literals):
+                continue  # the head must hold some of the format's own text, not only a conversion
+            try:
+                m = rule.rx.match(head, partial=True, timeout=MATCH_TIMEOUT)
+            except TimeoutError:
+                continue
+            if m:
+                found.append((rule, m))
+        if not found:
+            return None
+        # the formats whose fixed opening text the head follows furthest ("received packet: from"
+        # is "received packet: from %#H ...", not "received %N, authentication failed")
+        depth = [_common_prefix(head, _opening(r.format)) for r, _ in found]
+        found = [f for f, d in zip(found, depth) if d == max(depth)]
+        rule = found[0][0]
+        fixed = {k: v for k, v in rule.attrs.items() if not (isinstance(v, str) and "$" in v)}
+        for other, _ in found[1:]:
+            if other.kind != rule.kind or fixed != {k: v for k, v in other.attrs.items()
+                                                    if not (isinstance(v, str) and "$" in v)}:
+                return None  # the head fits messages that mean different things
+        return found[0]
+
+
+#: where a poster elided text: a run of 2+ dots or an ellipsis character
+_ELISION = regex.compile(r"\.{2,}|\u2026")
+#: an elided message must keep this much literal text to be recognised
+MIN_ELIDED_HEAD = 12
+
+
+def _opening(fmt: str) -> str:
+    """A format's fixed text before its first conversion."""
+    m = _SPEC_RX.search(fmt)
+    return fmt if m is None else fmt[:m.start()]
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _holds_literal(head: str, literals: tuple[str, ...]) -> bool:
+    """Some fixed text of the format is in the head (or the head is cut inside it)."""
+    return any(lit.strip() in head or head in lit for lit in literals)
+
+
+def elided_head(msg: str) -> str | None:
+    """The text before a poster's elision mark, if long enough to identify a message."""
+    if "\u2026" not in msg and ".." not in msg:
         return None
+    m = _ELISION.search(msg)
+    if m is None:
+        return None
+    head = msg[:m.start()].rstrip()
+    if len(head) < MIN_ELIDED_HEAD or " " not in head:
+        return None
+    return head
+
+
+#: any printf conversion charon's formats use (for the reference formats; ``_SPEC`` covers
+#: those ikedoctor's own table uses)
+_PRINTF = regex.compile(r"%%|%[-#0 +']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|z|j|t)?[A-Za-z]")
+#: a reference format must hold this much literal text to identify a bare line (``%s: %s`` would
+#: claim anything)
+MIN_LITERAL = 10
+
+
+def _reference_rx(fmt: str) -> Any:
+    out, pos = [], 0
+    for m in _PRINTF.finditer(fmt):
+        out.append(regex.escape(fmt[pos:m.start()]))
+        conv = m.group()
+        if conv == "%%":
+            out.append("%")
+        elif conv in _SPEC:
+            out.append(_SPEC[conv])
+        elif conv[-1] in "diu":
+            out.append(r"(-?\d+)")
+        elif conv[-1] in "xX":
+            out.append(r"([0-9A-Fa-f]+)")
+        else:
+            out.append(r"(.*?)")
+        pos = m.end()
+    out.append(regex.escape(fmt[pos:]))
+    return regex.compile("^" + "".join(out) + "$")
+
+
+@dataclass(slots=True)
+class Reference:
+    """Every charon format string (``data/charon-formats.tsv``): whether bare text is charon's.
+
+    ikedoctor's table turns a few hundred messages into events; a bare pasted line of any
+    other charon message must still count as charon's (detection, ``--log-format``).
+    Formats compile on first use: only the few a paste's words point at.
+    """
+
+    by_word: dict[str, list[str]]
+    floating: list[str]
+    _rx: dict[str, Any] = field(default_factory=dict)
+
+    def _compiled(self, fmt: str) -> Any:
+        rx = self._rx.get(fmt)
+        if rx is None:
+            rx = self._rx[fmt] = _reference_rx(fmt)
+        return rx
+
+    def format_of(self, msg: str) -> str | None:
+        """The format a whole bare message matches (no elision), or None."""
+        msg = msg.strip()
+        for fmt in (*self.by_word.get(msg.split(" ", 1)[0], ()), *self.floating):
+            try:
+                if self._compiled(fmt).match(msg, timeout=MATCH_TIMEOUT):
+                    return fmt
+            except TimeoutError:
+                continue
+        return None
+
+    def knows(self, msg: str) -> bool:
+        msg = msg.strip()
+        head = None
+        for fmt in (*self.by_word.get(msg.split(" ", 1)[0], ()), *self.floating):
+            try:
+                if self._compiled(fmt).match(msg, timeout=MATCH_TIMEOUT):
+                    return True
+                if head is None:
+                    head = elided_head(msg) or ""
+                if head and _holds_literal(head, literals_of(fmt)) \
+                        and self._compiled(fmt).match(head, partial=True, timeout=MATCH_TIMEOUT):
+                    return True
+            except TimeoutError:
+                continue
+        return False
+
+
+_ENDS_IN_CONVERSION = regex.compile(r"%[-#0 +']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|z|j|t)?[A-Za-z]$")
+
+
+def ends_literally(msg: str) -> bool:
+    """``msg`` matches a charon format that ends in fixed text: nothing can follow it."""
+    hit = table().match(msg)
+    if hit is not None:
+        return not _ENDS_IN_CONVERSION.search(hit[0].format.rstrip())
+    fmt = reference().format_of(msg)
+    return fmt is not None and not _ENDS_IN_CONVERSION.search(fmt.rstrip())
+
+
+@lru_cache(maxsize=1)
+def reference() -> Reference:
+    text = resources.files(__package__).joinpath("data/charon-formats.tsv").read_text("utf-8")
+    rows = csv.DictReader((ln for ln in text.splitlines() if not ln.startswith("#")), delimiter="\t",
+                          quoting=csv.QUOTE_NONE)
+    by_word: dict[str, list[str]] = {}
+    floating: list[str] = []
+    for r in rows:
+        fmt = r["format"]
+        if fmt[:1].isspace() or len(_PRINTF.sub("", fmt).strip()) < MIN_LITERAL:
+            continue
+        first = fmt.split(" ", 1)[0]
+        if "%" in first:
+            floating.append(fmt)
+        else:
+            by_word.setdefault(first, []).append(fmt)
+    return Reference(by_word, floating)
 
 
 @lru_cache(maxsize=1)

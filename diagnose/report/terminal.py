@@ -29,15 +29,17 @@ def _t(text: str, style: str = "") -> Text:
 
 def render_terminal(report: Report, console: Console, verbose: bool = False) -> None:
     _verdict_block(report, console)
+    console.print(_t(f"status: {report.status}", "dim"))
     _confidence_block(report, console)
     _warnings_block(report, console)
     _inputs_block(report, console)
     if not report.findings:
         _sessions_block(report, console)
-        return
     for rank, f in enumerate(report.findings, 1):
         console.print(_finding_panel(rank, f, verbose))
         _snippets_block(rank, f, console)
+    _notable_block(report, console)
+    _next_steps_block(report, console)
 
 
 def elide_middle(text: str, width: int) -> str:
@@ -61,7 +63,8 @@ def verdict_lines(verdict: str, width: int) -> list[str]:
     """The verdict wrapped at ``width``, "(confidence 85%)" never split across lines."""
     m = _CONFIDENCE.search(verdict)
     body, tail = (verdict[:m.start()], m.group(1)) if m else (verdict, "")
-    lines = textwrap.wrap(body, width=max(width, 20), break_long_words=False, break_on_hyphens=False) or [""]
+    # a word wider than the terminal (a long path) still has to break; nothing else does
+    lines = textwrap.wrap(body, width=max(width, 20), break_on_hyphens=False) or [""]
     if tail:
         if len(lines[-1]) + 1 + len(tail) <= width:
             lines[-1] += " " + tail
@@ -158,6 +161,32 @@ def _evidence_lines(f: Finding, verbose: bool) -> list[Text]:
     if not verbose and len(unique) > SHOWN_EVIDENCE:
         out.append(_t(f" … {len(unique) - SHOWN_EVIDENCE} more evidence line(s): -v shows them", "dim"))
     return out
+
+
+def _notable_block(report: Report, console: Console) -> None:
+    """Error and warning lines no finding cites, with their meaning: never an empty answer."""
+    if not report.notable_lines:
+        return
+    console.print(Text("Lines no finding explains:", style="bold"))
+    for n in report.notable_lines:
+        line = Text(" ! " if n.severity == "error" else " ? ", style="red" if n.severity == "error" else "yellow")
+        line.append(printable(f"{n.path}:{n.line}"), style="cyan")
+        line.append("  ")
+        line.append(printable(n.text.strip()[:300]))
+        if n.count > 1:
+            line.append(f"  (and {n.count - 1} more like it)", style="dim")
+        console.print(line)
+        console.print(_t(f"     {n.meaning}"))
+        if n.look_at:
+            console.print(_t(f"     look at: {'; '.join(n.look_at)}", "dim"))
+
+
+def _next_steps_block(report: Report, console: Console) -> None:
+    if not report.next_steps:
+        return
+    console.print(Text("Next steps:", style="bold"))
+    for i, step in enumerate(report.next_steps, 1):
+        console.print(_t(f" {i}. {step}"))
 
 
 def _finding_panel(rank: int, f: Finding, verbose: bool) -> Panel:

@@ -146,7 +146,8 @@ def test_ios_device_syslog_and_ppp_log_forms():
     ctx = ParseContext(path="ios", year=2017)
     events = list(PARSER.parse(enumerate(IOS_SYSLOG, 1), ctx))
     assert ctx.stats.unparsed == 0
-    assert [(e.line, e.kind) for e in events] == [(1, "give_up"), (1, "client_error"), (2, "connect_start")]
+    assert [(e.line, e.kind) for e in events] == [(1, "give_up"), (1, "client_error"), (2, "connect_start"),
+                                                  (3, "ike_start")]  # ppp.log: IPsec phase 1 started by the client
     assert events[2].attrs == {"profile": "private-uk.tk"}
     assert PARSER.sniff(IOS_SYSLOG) > 0.8
 
