@@ -230,8 +230,15 @@ def _common_prefix(a: str, b: str) -> int:
 
 
 def _holds_literal(head: str, literals: tuple[str, ...]) -> bool:
-    """Some fixed text of the format is in the head (or the head is cut inside it)."""
-    return any(lit.strip() in head or head in lit for lit in literals)
+    """Some distinctive fixed text of the format is in the head (or the head is cut inside it).
+
+    Short pieces (`` to ``, ``for``) are in any sentence: "Attempting to start charon..." is no
+    elided "%s certificate invalid (valid from %T to %T)".
+    """
+    return any((len(lit.strip()) >= _MIN_PIECE and lit.strip() in head) or head in lit for lit in literals)
+
+
+_MIN_PIECE = 6
 
 
 def elided_head(msg: str) -> str | None:
