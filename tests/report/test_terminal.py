@@ -83,7 +83,7 @@ def test_rendered_snippets_have_no_template_field_left():
 
 
 def test_legacy_proposals_are_appended_after_the_modern_ones():
-    [legacy] = [s for s in WITH_FIXES if s.name.endswith("ios-legacy")]
+    legacy = next(s for s in WITH_FIXES if s.name == "lab-ike-proposal-mismatch-ios-legacy")
     f = next(f for f in diagnose_paths([str(legacy.folder)]).findings if f.id == "ike-proposal-mismatch")
     for snip in f.fix_snippets:
         line = next(l for l in snip["text"].splitlines() if "proposals =" in l or "ike=" in l)
