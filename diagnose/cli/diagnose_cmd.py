@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Optional
 
 import typer
 
 from pathlib import Path
 
-from ..api import Options, diagnose_paths
-from ..confirm import ConfigInputs
 from ..events import Side
-from ..redact import Redactor, redact_report
 from . import EXIT_CODES_HELP, app
-from .common import REDACT_KEY_OPTION, REDACT_OPTION, OutputFormat, emit, exit_for, parse_tz, user_errors
+from .common import REDACT_KEY_OPTION, REDACT_OPTION, OutputFormat, emit, err, exit_for, parse_tz, user_errors
 
 
 @app.command(help="Diagnose IKE failures from charon, macOS/iOS and racoon logs (files, folders, "
@@ -37,7 +35,13 @@ def diagnose(
     redact: bool = REDACT_OPTION,
     redact_key: Optional[str] = REDACT_KEY_OPTION,
 ) -> None:
+    if "-" in paths and sys.stdin.isatty():  # nothing piped in: the user is to paste
+        err("paste the log, then press Ctrl-D on a line of its own")
     with user_errors(debug):
+        from ..api import Options, diagnose_paths  # here, not at import: `ikedoctor --help` stays fast
+        from ..confirm import ConfigInputs
+        from ..redact import Redactor, redact_report
+
         cfg = ConfigInputs(server=[Path(c) for c in config], certs=[Path(c) for c in cert],
                            profiles=[Path(p) for p in profile],
                            clients=[c.strip() for c in clients.split(",")] if clients else None)

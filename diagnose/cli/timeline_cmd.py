@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from datetime import datetime
 from typing import Optional
 
-import typer
-from rich.console import Console
+from typing import TYPE_CHECKING
 
-from ..api import Options, diagnose_paths
+import typer
+
 from ..errors import IkedoctorError
-from ..redact import Redactor, redact_object
-from ..report.output import write_atomic
-from ..sessions import Session
-from ..timeline import build, default_session, render_plain, render_text, to_dict, window
 from . import app
+if TYPE_CHECKING:
+    from ..sessions import Session
 from .common import REDACT_KEY_OPTION, REDACT_OPTION, OutputFormat, parse_tz, user_errors
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$")
@@ -79,6 +78,13 @@ def timeline(
 ) -> None:
     zone = parse_tz(tz)  # outside user_errors: a bad --tz is a usage error (exit 2), not a bug
     with user_errors(debug):
+        from rich.console import Console
+
+        from ..api import Options, diagnose_paths  # here, not at import: `ikedoctor --help` stays fast
+        from ..redact import Redactor, redact_object
+        from ..report.output import write_atomic
+        from ..timeline import build, default_session, render_plain, render_text, to_dict, window
+
         seconds = parse_window(window_)
         sessions: list[Session] = []
         report = diagnose_paths(paths, Options(year=year, tz=zone), sessions_out=sessions)
@@ -99,8 +105,8 @@ def timeline(
             if format is OutputFormat.markdown:
                 text = "```text\n" + text + "```\n"
         else:
-            console = Console(highlight=False, soft_wrap=False)
-            if not console.is_terminal:
+            console = Console(highlight=False, soft_wrap=False)  # a terminal's width, or $COLUMNS
+            if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
                 console = Console(highlight=False, soft_wrap=False, width=160)
             render_text(tl, console)
             text = None
