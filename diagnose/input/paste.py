@@ -115,9 +115,9 @@ def profile(head: list[str]) -> PasteProfile:
     numbers = _numbered(inner)
     indent = _common_indent(probe) if not (quotes or numbers or bullets) else ""
     prof = PasteProfile(spaces, entities, quotes, bullets, numbers, backticks, indent)
-    cleaned = [prof.clean(ln) for ln in lines] if prof.cleans else lines
-    longest = max(len(ln.rstrip()) for ln in cleaned)
-    if MIN_WIDTH <= longest <= MAX_WIDTH and len(cleaned) >= 2:
+    # widths are measured on the lines as pasted: a wrap cut them with their decoration
+    longest = max(map(len, lines))
+    if MIN_WIDTH <= longest <= MAX_WIDTH and len(lines) >= 2:
         prof = PasteProfile(spaces, entities, quotes, bullets, numbers, backticks, indent, longest)
     return prof
 
@@ -138,10 +138,26 @@ def _common_indent(lines: list[str]) -> str:
     return pre if (len(pre) >= 4 or pre.startswith("\t")) else ""
 
 
-def cleaned(lines: Iterable[tuple[int, str]], prof: PasteProfile) -> Iterator[tuple[int, str]]:
+#: a line on its way to rejoining: number, cleaned text, and its length as pasted
+Piece = tuple[int, str, int]
+
+
+def cleaned(lines: Iterable[tuple[int, str]], prof: PasteProfile) -> Iterator[Piece]:
+    """Each line without its decoration, with its length as pasted (what a wrap measured)."""
     clean = prof.clean
     for lineno, text in lines:
-        yield lineno, clean(text)
+        yield lineno, clean(text), len(text)
+
+
+def as_pieces(lines: Iterable[tuple[int, str]]) -> Iterator[Piece]:
+    """Undecorated lines as pieces: their length as pasted is their own."""
+    for lineno, text in lines:
+        yield lineno, text, len(text)
+
+
+def texts(pieces: Iterable[Piece]) -> Iterator[tuple[int, str]]:
+    for lineno, text, _ in pieces:
+        yield lineno, text
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +168,7 @@ class Wrap:
     cut: bool = False  # every wrapped piece is exactly ``width`` long: ``fold -w``, spaces kept
 
 
-def rejoined(lines: Iterable[tuple[int, str]], wrap: Wrap, starts: Callable[[str], bool],
+def rejoined(lines: Iterable[Piece], wrap: Wrap, starts: Callable[[str], bool],
              cut_lengths: list[int] | None = None,
              complete: Callable[[str], bool] | None = None) -> Iterator[tuple[int, str]]:
     """Glue hard-wrapped continuation pieces back onto the line they were cut from.
@@ -163,12 +179,13 @@ def rejoined(lines: Iterable[tuple[int, str]], wrap: Wrap, starts: Callable[[str
     ``width`` (``fold``).  The joined line keeps the first piece's number.  A word wrap
     dropped the space it broke at, so one is put back; a ``fold`` cut dropped nothing.
     ``complete`` (optional, per format) says a line is already a whole message, so the
-    prose a poster wrote under it is not glued on.
+    prose a poster wrote under it is not glued on.  Lengths are those of the pieces as
+    pasted (``Piece``): a quote marker or backtick was there when the wrap measured.
     """
     width = wrap.width
     held: tuple[int, str] | None = None
     last_len = 0  # length of the physical piece last added to ``held``
-    for lineno, text in lines:
+    for lineno, text, raw_len in lines:
         # after a piece cut at exactly the width (fold), leading spaces are where the cut fell,
         # not a format's indentation: only the text decides whether a record starts
         cut_here = wrap.cut and last_len >= width
@@ -181,12 +198,12 @@ def rejoined(lines: Iterable[tuple[int, str]], wrap: Wrap, starts: Callable[[str
             sep = "" if (wrap.cut or prev.endswith(" ") or text.startswith(" ")
                          or (last_len >= width and _cut_word(prev, text, width))) else " "
             held = (held[0], prev + sep + text)
-            last_len = len(text.rstrip("\r"))
+            last_len = raw_len
             continue
         if held is not None:
             yield held
         held = (lineno, text)
-        last_len = len(text.rstrip("\r"))
+        last_len = raw_len
     if held is not None:
         yield held
 
@@ -197,7 +214,7 @@ def _cut_word(prev: str, text: str, width: int) -> bool:
     return len(prev.rsplit(" ", 1)[-1]) + len(text.split(" ", 1)[0]) > width
 
 
-def wrap_of(head: list[str], width: int | None, starts: Callable[[str], bool],
+def wrap_of(head: list[Piece], width: int | None, starts: Callable[[str], bool],
             complete: Callable[[str], bool] | None = None) -> Wrap | None:
     """How the head was wrapped as a format with this ``starts`` reads it; None: not wrapped.
 
@@ -209,7 +226,7 @@ def wrap_of(head: list[str], width: int | None, starts: Callable[[str], bool],
         return None
     lengths: list[int] = []
     # probe as if cut: a piece after a full-width line may begin with the space the cut fell on
-    for _ in rejoined(enumerate(h for h in head if h.strip()), Wrap(width, cut=True), starts, lengths, complete):
+    for _ in rejoined((p for p in head if p[1].strip()), Wrap(width, cut=True), starts, lengths, complete):
         pass
     if not lengths:
         return None
@@ -217,19 +234,21 @@ def wrap_of(head: list[str], width: int | None, starts: Callable[[str], bool],
     return Wrap(width, cut=cut)
 
 
+def rejoin_head(head: list[Piece], width: int | None, starts: Callable[[str], bool],
+                complete: Callable[[str], bool] | None = None) -> list[str]:
+    """The head as a format with this ``starts`` would read it, wrapped pieces rejoined."""
+    wrap = wrap_of(head, width, starts, complete)
+    if wrap is None:
+        return [t for _, t, _ in head]
+    return [t for _, t in rejoined(head, wrap, starts, complete=complete)]
+
+
 def _continues(last_len: int, text: str, width: int) -> bool:
+    """Whether a piece may have been wrapped off a line ``last_len`` long: that line was cut at
+    the width, or the piece's first word would not have fitted on it."""
     if last_len == 0:
         return False
     if last_len >= width:
         return True
     word = text.lstrip().split(" ", 1)[0]
     return last_len + 1 + len(word) > width - LOST_SPACE
-
-
-def rejoin_head(head: list[str], width: int | None, starts: Callable[[str], bool],
-                complete: Callable[[str], bool] | None = None) -> list[str]:
-    """The head as a format with this ``starts`` would read it, wrapped pieces rejoined."""
-    wrap = wrap_of(head, width, starts, complete)
-    if wrap is None:
-        return head
-    return [t for _, t in rejoined(enumerate(head), wrap, starts, complete=complete)]

@@ -101,7 +101,7 @@ def test_wrapped_lines_are_rejoined_with_the_first_piece_number(wrap, tmp_path):
 def test_short_unwrapped_lines_are_not_joined():
     lines = real_lines(SERVER, "no matching peer config found", 3)
     prof = paste.profile(lines)
-    wrap = paste.wrap_of(lines, prof.width, CharonParser().starts_record)
+    wrap = paste.wrap_of(list(paste.as_pieces(enumerate(lines))), prof.width, CharonParser().starts_record)
     assert wrap is None
 
 
@@ -110,9 +110,10 @@ def test_word_wrap_puts_back_the_space_fold_does_not():
     for render, cut in ((fold, True), (word_wrap, False)):
         pieces = render(lines)
         prof = paste.profile(pieces)
-        wrap = paste.wrap_of(pieces, prof.width, CharonParser().starts_record)
+        numbered = list(paste.as_pieces(enumerate(pieces)))
+        wrap = paste.wrap_of(numbered, prof.width, CharonParser().starts_record)
         assert wrap is not None and wrap.cut is cut
-        joined = [t for _, t in paste.rejoined(enumerate(pieces), wrap, CharonParser().starts_record)]
+        joined = [t for _, t in paste.rejoined(numbered, wrap, CharonParser().starts_record)]
         assert joined == lines
 
 
