@@ -3,7 +3,8 @@
 Support engineers get logs through mail, forums, issue trackers and chat, so a
 log arrives decorated (``> `` quote markers, markdown backticks and fences,
 bullets, line numbers in front) and damaged (non-breaking and zero-width
-spaces from a web page, HTML entities, lines hard-wrapped at 72-80 columns).
+spaces and typographic quotes from a web page or editor, HTML entities, lines
+hard-wrapped at 72-80 columns).
 
 Whether an input needs any of this is decided once, from its head
 (:func:`profile`): a clean log takes no extra step per line at all.  Only
@@ -20,11 +21,14 @@ from typing import Callable, Iterable, Iterator
 
 import regex
 
-#: non-breaking and other Unicode spaces -> a plain space; zero-width characters and BOMs dropped
+#: non-breaking and other Unicode spaces -> a plain space; zero-width characters and BOMs dropped;
+#: the typographic quotes an editor or web page put for ASCII ones -> ASCII (charon and Apple print
+#: only ASCII quotes: charon-messages.tsv and apple-log-formats.md hold no other)
 _SPACE_CHARS = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_SPACES = str.maketrans({**{c: " " for c in _SPACE_CHARS}, **{c: None for c in _ZERO_WIDTH}})
-_ODD_SPACE = regex.compile("[" + _SPACE_CHARS + _ZERO_WIDTH + "]")
+_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'}
+_SPACES = str.maketrans({**{c: " " for c in _SPACE_CHARS}, **{c: None for c in _ZERO_WIDTH}, **_QUOTES})
+_ODD_SPACE = regex.compile("[" + _SPACE_CHARS + _ZERO_WIDTH + "".join(_QUOTES) + "]")
 _ENTITY = regex.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,7}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 
 # decoration in front of a line; each strips one layer, tried until none applies
@@ -46,7 +50,7 @@ FOLD_WIDTHS = frozenset({60, 64, 70, 72, 76, 78, 80})
 class PasteProfile:
     """Which repairs an input needs, decided from its head."""
 
-    spaces: bool = False  # Unicode spaces / zero-width characters
+    spaces: bool = False  # Unicode spaces, zero-width characters, typographic quotes
     entities: bool = False  # HTML entities (&gt; &#39; ...)
     quotes: bool = False  # "> " quote markers
     bullets: bool = False  # "- " / "* " / "• " in front of every line

@@ -33,11 +33,14 @@ def events_of(tmp_path: Path, lines: list[str], name: str = "paste.log") -> list
     return [(e.kind, e.line, e.text) for e in parse_events(opened)]
 
 
-ORIGINAL = real_lines(SERVER, "no matching peer config found", 3)
+# three gateway lines and a client line with a quoted identity (for the typographic quotes)
+ORIGINAL = real_lines(SERVER, "no matching peer config found", 3) + \
+    real_lines(SAMPLES / "lab-no-certreq" / "client-charon.log", "no trusted RSA public key")
 
 DECORATIONS = {
     "nbsp": nbsp,
     "zero-width": lambda ls: ["\u200b" + ln.replace("]", "]\u200b", 1) for ln in ls],
+    "smart-quotes": lambda ls: [ln.replace("'", "\u2019").replace('"', "\u201d") for ln in ls],
     "entities": lambda ls: [ln.replace("'", "&#39;").replace(">", "&gt;").replace("<", "&lt;") for ln in ls],
     "backticks": backticks,
     "fence": fenced,
