@@ -31,6 +31,7 @@ from .parsers.base import LogParser, ParseContext
 from .report.model import InputSummary, Report, SessionSummary
 from .sessions import Session, build_sessions
 from .settle import TimedInput, settle_times
+from .triage import TriageCollector
 
 HEAD_BYTES = 64 * 1024
 STREAM_ABOVE = 64 * 1024**2  # bytes; in memory, a diagnosis takes ~4.7 bytes per byte of log
@@ -213,11 +214,15 @@ def _diagnose_sources(sources: Iterable[Source], opts: Options | None,
     report = Report(tool_version=__version__, warnings=warnings if warnings is not None else [])
     catalog = opts.catalog if opts.catalog is not None else load_catalog()
     streamed = None
+    collector = TriageCollector()  # fed each session while it still has its events
     if sessions_out is None and _streams(sources, opts, catalog):
         from .stream import diagnose_streaming
-        streamed = diagnose_streaming(sources, opts, catalog, report)
+        streamed = diagnose_streaming(sources, opts, catalog, report, collector)
     if streamed is None:
-        streamed = _diagnose_in_memory(sources, opts, catalog, report, sessions_out)
+        held: list[Session] = sessions_out if sessions_out is not None else []
+        streamed = _diagnose_in_memory(sources, opts, catalog, report, held)
+        for s in held:
+            collector.feed(s)
     matches, report.sessions = streamed
     if not report.inputs:
         raise InputError(", ".join(w.split(":")[0] for w in report.warnings) or "input",
@@ -225,7 +230,9 @@ def _diagnose_sources(sources: Iterable[Source], opts: Options | None,
     report.findings = [to_finding(m) for m in matches]
     if opts.config:
         apply_config(report, opts.config)
-    report.verdict = _verdict(report)
+    found = collector.finish(report)
+    report.status, report.notable_lines, report.next_steps = found.status, found.notable, found.next_steps
+    report.verdict = _verdict(report, found.stops_at)
     return report
 
 
@@ -288,14 +295,18 @@ def session_summary(s: Session) -> SessionSummary:
         partner=s.partner, clock_offset_s=s.clock_offset_s, identities=s.identities())
 
 
-def _verdict(report: Report) -> str:
+def _verdict(report: Report, stops_at: str | None) -> str:
     if report.findings:
         top = report.findings[0]
         return f"FAILURE: {top.title} (confidence {top.confidence:.0%})"
     established = sum(1 for s in report.sessions if s.outcome == "established")
-    if established:
+    errors = sum(n.count for n in report.notable_lines if n.severity == "error")
+    if report.status == "unidentified-failure":
+        return (f"UNIDENTIFIED FAILURE: the connection failed for a reason the catalog does not name; "
+                f"{errors} error line(s) below say what the log shows")
+    if report.status == "healthy":
         return (f"HEALTHY: {established} of {len(report.sessions)} IKE session(s) established; "
                 "no known failure found")
-    if not report.sessions:
-        return "NO SESSIONS: the logs contain no IKE exchange; nothing to diagnose"
-    return "UNKNOWN: no known failure pattern matched, and no session was established"
+    if report.status == "no-ike":
+        return "NO IKE: the logs contain no IKE exchange; nothing to diagnose"
+    return f"INCONCLUSIVE: {stops_at or 'the log stops before any outcome'}"

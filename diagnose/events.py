@@ -38,6 +38,9 @@ KINDS: dict[str, tuple[str, ...]] = {
     # a UDP packet (addresses with ports)
     "packet": ("direction", "src", "src_port", "dst", "dst_port", "size"),
     "retransmit": ("count", "mid", "exchange"),
+    # the responder received a request again that it had answered: its response was lost on the
+    # way back (answered: yes = it sent the response again, no = it had none to send)
+    "retransmit_received": ("mid", "answered"),
     "give_up": ("count",),  # initiator gave up: peer not responding
     "half_open_timeout": ("peer",),
     # proposals.  proto: IKE|ESP|AH; list: list of proposal strings
@@ -45,7 +48,12 @@ KINDS: dict[str, tuple[str, ...]] = {
     "proposals_configured": ("proto", "proposals"),
     "proposal_selected": ("proto", "proposal", "ke"),
     "no_proposal": ("proto", "stage", "reason"),  # stage: ike_init|ike_auth|rekey|quick_mode
-    "ke_unacceptable": ("offered", "requested"),  # INVALID_KE_PAYLOAD handling
+    # INVALID_KE_PAYLOAD handling; same: the group asked for is the one offered (the responder
+    # selected it but cannot compute it: no plugin implements it)
+    "ke_unacceptable": ("offered", "requested", "same"),
+    # this charon has no implementation of a key exchange method it negotiated, was configured
+    # with or was asked for (6.x "... key exchange method %N not supported", 5.x "... DH group ...")
+    "ke_unsupported": ("method", "stage"),
     # configuration selection (responder)
     "config_lookup": ("local", "local_id", "remote", "remote_id"),
     "config_selected": ("name",),
@@ -71,6 +79,9 @@ KINDS: dict[str, tuple[str, ...]] = {
     "ike_established": ("name", "local", "local_id", "remote", "remote_id"),
     "child_established": ("name", "spi_i", "spi_o", "local_ts", "remote_ts"),
     "child_failed": ("reason",),
+    # the kernel interface refused a CHILD_SA's policy because the same policy (selectors,
+    # direction) is still installed for another reqid: a stale policy of an earlier CHILD_SA
+    "policy_conflict": ("local_ts", "remote_ts", "direction", "reqid", "other_reqid"),
     "ts_unacceptable": ("local_ts", "remote_ts"),
     "notify_error": ("notify", "direction"),  # an error notify received/sent
     "rekey": ("what", "stage"),  # what: ike|child; stage: start|done|failed
@@ -80,13 +91,17 @@ KINDS: dict[str, tuple[str, ...]] = {
     "ike_deleted": ("reason",),
     "dpd": ("stage",),  # stage: sent|timeout|action
     "virtual_ip": ("address", "family", "peer_id", "pool"),
-    "virtual_ip_failed": ("reason",),
+    "virtual_ip_failed": ("reason", "pool"),
     "attribute": ("name", "value"),  # configuration attributes sent/received (DNS, domain ...)
     "nat": ("where",),  # where: local|remote|both
     "duplicate_replaced": ("peer_id", "reason"),
     # derived by the session builder: this IKE_SA was established while another IKE_SA of
     # the same remote identity was still alive (never deleted) in the same log
     "overlapping_sa": ("peer_id", "other", "other_line"),
+    # derived by the session builder (diagnose.proposal_match): the last received and configured
+    # proposal lists of ``proto`` cannot match and no selection follows. ke_only: they would
+    # match but for the key exchange (the client offered no DH group the gateway requires)
+    "proposal_mismatch": ("proto", "ke_only", "detail"),
     # client-side (Apple / strongSwan initiator) outcomes
     "connect_start": ("server", "profile"),
     "disconnect": ("reason",),
@@ -96,6 +111,9 @@ KINDS: dict[str, tuple[str, ...]] = {
     # VPN session (status: connecting|connected|reasserting|disconnecting|disconnected|stopping);
     # profile: the configuration's name from NESM...Session[<name>:<UUID>]
     "client_status": ("status", "profile"),
+    # a log line the event vocabulary has no kind for, but which says something went wrong
+    # (diagnose.knowledge): severity error|warning, topic (cert, proposal, ...), charon's format
+    "log_notable": ("severity", "topic", "format"),
 }
 
 

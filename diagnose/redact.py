@@ -87,6 +87,7 @@ def scrub_report(report: Report) -> Report:
     out.findings = [dataclasses.replace(f, evidence=[dataclasses.replace(e, text=scrub_text(e.text))
                                                      for e in f.evidence])
                     for f in report.findings]
+    out.notable_lines = [dataclasses.replace(n, text=scrub_text(n.text)) for n in report.notable_lines]
     out.warnings = [scrub_text(w) for w in report.warnings]
     return out
 
@@ -264,7 +265,8 @@ class Redactor:
 
 #: report fields that are vocabulary, not data: never rewritten
 _KEEP_FIELDS = frozenset({"id", "schema", "format", "side", "style", "role", "outcome", "evidence_status",
-                          "references", "lang", "tool_version", "ike_name", "time", "start", "end"})
+                          "references", "lang", "tool_version", "ike_name", "time", "start", "end", "status",
+                          "severity", "basis", "meaning", "look_at"})
 #: fields whose text is a log line (identities are looked for in it)
 _LOG_FIELDS = frozenset({"text", "unparsed_examples", "warnings", "errors"})
 
@@ -285,6 +287,8 @@ def _log_texts(report: Report) -> Iterable[str]:
     for f in report.findings:
         for e in f.evidence:
             yield e.text
+    for n in report.notable_lines:
+        yield n.text
     for i in report.inputs:
         for e in i.unparsed_examples:
             yield str(e.get("text", ""))

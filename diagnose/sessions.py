@@ -16,10 +16,12 @@ from datetime import datetime
 from typing import Callable, Iterable
 
 from .events import Event, Side
+from .proposal_match import proposal_mismatches
 
 FAILURE_KINDS = frozenset({
     "no_proposal", "no_matching_config", "auth_failed", "eap_failed", "give_up", "half_open_timeout",
     "ts_unacceptable", "child_failed", "cert_problem", "notify_error", "virtual_ip_failed", "client_error",
+    "proposal_mismatch",
 })
 
 
@@ -136,6 +138,25 @@ class SessionBuilder:
         job = self.jobs.pop(key, None)
         if not job:
             return
+        for part in self.split_new_sa(job):
+            self.place(part, key)
+
+    def split_new_sa(self, job: list[Event]) -> list[list[Event]]:
+        """A job that starts a new IKE_SA but also names an established one (a summary log without
+        ``<name|N>``: "is initiating an IKE_SA", then "deleting IKE_SA name[N]" for the client's old
+        SA) is two SAs' work: the lines naming the old SA go to it, the rest starts the new one."""
+        if not any(e.kind == "ike_start" for e in job):
+            return [job]
+        old = {e.ike_id for e in job if e.ike_id and e.ike_id in self.by_uid
+               and any(x.kind == "ike_established" for x in self.by_uid[e.ike_id].events)}
+        if not old or any(e.kind == "ike_start" and e.ike_id in old for e in job):
+            return [job]
+        first = next(i for i, e in enumerate(job) if e.ike_id in old)
+        # "IKE_SA deleted" names no SA: it is the end of the deletion just logged for the old one
+        mine = [e.ike_id in old or (i > first and not e.ike_id and e.kind in _DELETION) for i, e in enumerate(job)]
+        return [[e for e, m in zip(job, mine) if m], [e for e, m in zip(job, mine) if not m]]
+
+    def place(self, job: list[Event], key: str) -> None:
         session = self.resolve(job, key)
         for ev in job:
             if self.attach is None:
@@ -192,10 +213,13 @@ def build_sessions(events: Iterable[Event], path: str, side: Side) -> list[Sessi
         s.events.sort(key=lambda e: e.line)
     sessions = [s for s in b.sessions if s.events]
     mark_overlaps(sessions)
+    for s in sessions:
+        s.events.extend(proposal_mismatches(s.events))
     return sessions
 
 
 _ENDS = frozenset({"ike_deleted", "daemon_start", "daemon_stop", "duplicate_replaced"})
+_DELETION = frozenset({"delete", "ike_deleted"})
 
 
 def mark_overlaps(sessions: list[Session]) -> None:

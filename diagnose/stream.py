@@ -34,11 +34,13 @@ from dataclasses import dataclass, field
 from .api import OpenedInput, Options, hint_tz, open_input, parse_events, session_summary
 from .catalog.engine import (MAX_EVIDENCE_PER_GROUP, Match, UnitFacts, evaluate, event_matches, fold, index_unit,
                              peer_unit, ranked, suppressed_by, survivors)
-from .catalog.model import Condition, Pattern
+from .catalog.model import Condition, Group, Pattern
 from .errors import InputError
 from .events import Event, Side
 from .input.sources import Source
 from .report.model import Report, SessionSummary
+from .proposal_match import proposal_mismatches
+from .triage import TriageCollector
 from .sessions import Session, SessionBuilder, mark_overlaps
 from .settle import InputTimes, Settlement, TimeSummary, plan_settlement
 
@@ -67,8 +69,8 @@ class _Plan:
     digest: int  # of every event's (line, kind): the judge pass must read the same events
 
 
-def diagnose_streaming(sources: list[Source], opts: Options, catalog: list[Pattern],
-                       report: Report) -> tuple[list[Match], list[SessionSummary]] | None:
+def diagnose_streaming(sources: list[Source], opts: Options, catalog: list[Pattern], report: Report,
+                       triage: TriageCollector) -> tuple[list[Match], list[SessionSummary]] | None:
     """The merged matches (ranked, as ``merge_matches`` returns them) and the session summaries
     of the inputs; fills ``report.inputs`` and ``report.warnings`` as the in-memory diagnosis
     does (an unreadable input becomes a warning). None, with the report untouched, when the
@@ -90,7 +92,7 @@ def diagnose_streaming(sources: list[Source], opts: Options, catalog: list[Patte
     judged: list[_Judged] = []
     for (src, plan), settlement in zip(plans, settlements):
         try:
-            judged.append(_judge(src, opts, catalog, plan, settlement, report))
+            judged.append(_judge(src, opts, catalog, plan, settlement, report, triage))
         except InputError as exc:
             report.warnings.append(str(exc))
     return _merge(judged), [s for j in judged for s in j.summaries]
@@ -236,7 +238,7 @@ class _PeerUnit:
 
 
 def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, settlement: Settlement,
-           report: Report) -> _Judged:
+           report: Report, triage: TriageCollector) -> _Judged:
     session_patterns = [pt for pt in catalog if pt.scope == "session"]
     peer_patterns = [pt for pt in catalog if pt.scope == "peer"]
     conditions, keep = _peer_conditions(peer_patterns)
@@ -272,6 +274,7 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, sett
             session = plan.sessions[i]
             session.events = _finished(open_events.pop(i), plan.overlaps.get(i, ()), established)
             summaries[i] = session_summary(session)
+            triage.feed(session)
             # suppression within the unit now; by wider (peer) matches, which cover every session
             # unit alike, at the end
             for m in survivors(_evaluate(session_patterns, session.events, session.id), []):
@@ -301,6 +304,7 @@ def _finished(events: list[Event], overlaps, established: dict[int, Event]) -> l
         events.append(Event(kind="overlapping_sa", path=e.path, line=e.line, text=e.text, time=e.time,
                             side=e.side, ike_id=e.ike_id, ike_name=e.ike_name, thread=e.thread, peer=e.peer,
                             attrs=attrs))
+    events.extend(proposal_mismatches(events))
     return events
 
 
@@ -312,7 +316,7 @@ def _peer_conditions(patterns: list[Pattern]) -> tuple[dict[str, list[tuple[int,
     keep = 0
     i = 0
     for pt in patterns:
-        groups = (*pt.required, *pt.contradicting, *pt.supporting)
+        groups = (*pt.required, *pt.contradicting, *pt.supporting, *(Group(d.name, d.all) for d in pt.decisive))
         keep = max(keep, MAX_EVIDENCE_PER_GROUP * len(groups))
         for g in groups:
             for c in g.any:

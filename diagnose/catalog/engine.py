@@ -17,7 +17,7 @@ from ..events import Event
 from ..proposals import keywords_list, without_ke
 from ..report.model import Evidence, Finding
 from ..sessions import Session
-from .model import REGEX_TIMEOUT, Condition, Group, Pattern
+from .model import REGEX_TIMEOUT, Condition, Decisive, Group, Pattern
 
 MAX_EVIDENCE_PER_GROUP = 2
 BOTH_SIDES_BONUS = 0.15
@@ -34,6 +34,8 @@ class Match:
     sides: set[str] = field(default_factory=set)
     occurrences: int = 1
     peers: set[str] = field(default_factory=set)
+    basis: str = "rule"  # rule: every required group met | decisive: concluded from decisive lines alone
+    confirm: str = ""  # for a decisive match: the missing context that would confirm it
 
 
 _ENVELOPE = frozenset({"peer", "ike_name", "side"})
@@ -249,10 +251,15 @@ def evaluate(pattern: Pattern, events: list[Event], unit: str,
         return None
     required = _required_hits(pattern.required, events, by_kind, memo)
     if required is None:
-        return None
-    m = Match(pattern=pattern, confidence=pattern.base_confidence, unit=unit)
-    for group, hits in zip(pattern.required, required):
-        _collect(m, "required", group, hits)
+        if not pattern.decisive:
+            return None
+        m = _decisive_match(pattern, events, unit, by_kind, memo)
+        if m is None:
+            return None
+    else:
+        m = Match(pattern=pattern, confidence=pattern.base_confidence, unit=unit)
+        for group, hits in zip(pattern.required, required):
+            _collect(m, "required", group, hits)
     for group in pattern.contradicting:
         met, hits = _group_hits(group, events, by_kind, memo)
         if met:
@@ -269,12 +276,84 @@ def evaluate(pattern: Pattern, events: list[Event], unit: str,
     m.sides = req_sides or sides_present
     if {"server", "client"} <= {ev.side.value for role, ev in m.evidence if role != "contradicting"}:
         m.confidence += BOTH_SIDES_BONUS
-    m.confidence = round(min(0.99, max(0.05, m.confidence)), 2)
+    ceiling = 0.99 if m.basis == "rule" else pattern.base_confidence - FRAGMENT_MARGIN
+    m.confidence = round(min(ceiling, max(0.05, m.confidence)), 2)
     f = facts if facts is not None else unit_facts(events)
     m.peers = set(f.peers)
     # the gateway's connection name, so fix snippets can name it instead of a placeholder
     m.captures.setdefault("connection", f.connection or "<your-connection>")
     return m
+
+
+#: attributes that say which exchange, direction or party a condition is about (not what it found
+#: there): an unmet required group is *contradicted* when the unit has an event these agree on
+SCOPE_ATTRS = frozenset({"exchange", "direction", "msg_type", "who", "proto", "stage", "what", "role"})
+FRAGMENT_MARGIN = 0.05  # a decisive-lines finding stays below what the whole rule would give
+
+
+def _decisive_match(pattern: Pattern, events: list[Event], unit: str,
+                    by_kind: dict[str, list[Event]] | None, memo: Memo | None) -> Match | None:
+    """The pattern concluded from its decisive lines, when the unit lacks (not contradicts) the rest.
+
+    Real pastes are fragments: the one line the poster thought mattered. A required group the
+    fragment says nothing about is *not in the log*; one whose exchange or party the log shows
+    without the evidence it needs is *contradicted*, and then no conclusion is drawn.
+    """
+    for d in pattern.decisive:
+        hits = _decisive_hits(d, events, by_kind, memo)
+        if hits is None:
+            continue
+        missing: list[str] = []
+        met_groups: list[tuple[Group, list[tuple[Condition, list[Event]]]]] = []
+        for group in pattern.required:
+            met, ghits = _group_hits(group, events, by_kind, memo)
+            if met:
+                met_groups.append((group, ghits))
+            elif _contradicted(group, events, by_kind):
+                return None
+            else:
+                missing.append(group.name)
+        m = Match(pattern=pattern, confidence=d.confidence, unit=unit, basis="decisive", confirm=d.confirm)
+        _collect(m, "required", Group(name=d.name, any=[c for c, _ in hits]), hits)
+        for group, ghits in met_groups:
+            _collect(m, "required", group, ghits)
+        m.notes.append(f"concluded from the decisive line(s) alone ({render(d.name, m.captures)})"
+                       + (f"; not in this log: {'; '.join(missing)}" if missing else ""))
+        return m
+    return None
+
+
+def _decisive_hits(d: Decisive, events: list[Event], by_kind: dict[str, list[Event]] | None,
+                   memo: Memo | None) -> list[tuple[Condition, list[Event]]] | None:
+    """Every condition's events, or None as soon as one has none."""
+    out = []
+    for cond in d.all:
+        pool = events if by_kind is None else by_kind.get(cond.event, ())
+        if memo is None or _uses_envelope(cond):
+            found = [e for e in pool if event_matches(e, cond)]
+        else:
+            found = [e for e in pool if _memo_matches(e, cond, memo)]
+        if not found:
+            return None
+        out.append((cond, found))
+    return out
+
+
+def _contradicted(group: Group, events: list[Event], by_kind: dict[str, list[Event]] | None) -> bool:
+    """An unmet group whose subject the unit shows: the same exchange/party, without the evidence."""
+    for cond in group.any:
+        if cond.absent:  # unmet: the event it must not have is there
+            return True
+        scope = {k: v for k, v in cond.where.items() if k in SCOPE_ATTRS}
+        if not scope or (len(scope) == len(cond.where) and not cond.has and not cond.lacks):
+            # no exchange or party named: another event of the kind is no answer to this one;
+            # or the condition is its own scope: unmet means simply not in the log
+            continue
+        probe = Condition(event=cond.event, where=scope, side=cond.side, compiled=cond.compiled)
+        pool = events if by_kind is None else by_kind.get(cond.event, ())
+        if any(event_matches(e, probe) for e in pool):
+            return True
+    return False
 
 
 def _collect(m: Match, role: str, group: Group, hits: list[tuple[Condition, list[Event]]]) -> None:
@@ -289,7 +368,7 @@ def _collect(m: Match, role: str, group: Group, hits: list[tuple[Condition, list
         for ev in evs:
             if shown >= MAX_EVIDENCE_PER_GROUP:
                 break
-            if all(ev is not e for _, e in m.evidence):
+            if all(ev is not e and (ev.path, ev.line) != (e.path, e.line) for _, e in m.evidence):
                 m.evidence.append((role, ev))
                 shown += 1
 
@@ -445,6 +524,8 @@ def to_finding(m: Match) -> Finding:
         notes.append(f"seen in {m.occurrences} sessions")
     if pt.evidence_status == "unverified":
         notes.append("evidence_status: unverified (no real log of this failure has been matched yet)")
+    if m.confirm:
+        notes.append(f"to confirm: {m.confirm}")
     return Finding(
         id=pt.id, title=pt.title, confidence=m.confidence, side=side,
         root_cause=render(pt.root_cause, values), fix=render(pt.fix, values),
@@ -453,4 +534,4 @@ def to_finding(m: Match) -> Finding:
         session=m.unit, evidence_status=pt.evidence_status,
         fix_snippets=[{"lang": s.lang, "title": render(s.title, values), "text": render(s.text, values)}
                       for s in pt.snippets],
-        references=list(pt.references), notes=notes)
+        references=list(pt.references), notes=notes, basis=m.basis)

@@ -52,6 +52,21 @@ class Group:
 
 
 @dataclass(slots=True)
+class Decisive:
+    """Lines a strongSwan expert would conclude the failure from alone (a pasted fragment).
+
+    Met when every condition in ``all`` is met by some event of the unit; the engine then
+    reports the pattern at ``confidence`` unless the unit contradicts one of its required
+    groups (shows the context the group is about, without the evidence it needs).
+    """
+
+    name: str
+    all: list[Condition]
+    confidence: float
+    confirm: str = ""  # which missing context would confirm it, and what to paste next
+
+
+@dataclass(slots=True)
 class Snippet:
     lang: str
     title: str
@@ -70,6 +85,7 @@ class Pattern:
     required: list[Group]
     supporting: list[Group] = field(default_factory=list)
     contradicting: list[Group] = field(default_factory=list)
+    decisive: list[Decisive] = field(default_factory=list)
     scope: str = "session"
     suppresses: list[str] = field(default_factory=list)
     snippets: list[Snippet] = field(default_factory=list)
@@ -85,8 +101,9 @@ class Pattern:
 _TOP_KEYS = {
     "id", "title", "sides", "root_cause", "fix", "base_confidence", "required", "supporting", "contradicting",
     "scope", "suppresses", "snippets", "references", "affects", "evidence_status", "single_side_confidence",
-    "confirming_evidence", "explain", "config", "tests", "severity",
+    "confirming_evidence", "explain", "config", "tests", "severity", "decisive",
 }
+_DECISIVE_KEYS = {"name", "all", "confidence", "confirm"}
 _GROUP_KEYS = {"name", "any", "weight", "veto", "both_sides"}
 _COND_KEYS = {"event", "where", "has", "lacks", "side", "absent", "min_count", "capture"}
 
@@ -181,6 +198,22 @@ def _group(path: str, key: str, raw: Any) -> Group:
                  both_sides=bool(raw.get("both_sides", False)))
 
 
+def _decisive(path: str, key: str, raw: Any, base: float) -> Decisive:
+    raw = _table(path, key, raw, _DECISIVE_KEYS)
+    conds = raw.get("all")
+    if not isinstance(conds, list) or not conds:
+        raise CatalogError(path, f"{key}.all", "needs a non-empty list of conditions")
+    parsed = [_cond(path, f"{key}.all[{i}]", c) for i, c in enumerate(conds)]
+    if any(c.absent for c in parsed):
+        raise CatalogError(path, f"{key}.all", "decisive lines are lines that are there: no 'absent' conditions")
+    conf = float(raw.get("confidence", 0.5))
+    if not 0 < conf < base:
+        raise CatalogError(path, f"{key}.confidence", f"must be in (0, base_confidence={base}): a fragment "
+                           "never outranks the whole rule")
+    return Decisive(name=str(raw.get("name", key)), all=parsed, confidence=conf,
+                    confirm=reflow(str(raw.get("confirm", ""))))
+
+
 def reflow(text: str) -> str:
     """Join the hard-wrapped lines of each paragraph (TOML multi-line strings keep them)."""
     paras = [" ".join(line.strip() for line in p.splitlines() if line.strip()) for p in text.strip().split("\n\n")]
@@ -222,6 +255,7 @@ def load_pattern(path: Path) -> Pattern:
         required=[_group(p, f"required[{i}]", g) for i, g in enumerate(raw["required"])],
         supporting=[_group(p, f"supporting[{i}]", g) for i, g in enumerate(raw.get("supporting", []))],
         contradicting=[_group(p, f"contradicting[{i}]", g) for i, g in enumerate(raw.get("contradicting", []))],
+        decisive=[_decisive(p, f"decisive[{i}]", d, conf) for i, d in enumerate(raw.get("decisive", []))],
         scope=scope, suppresses=list(raw.get("suppresses", [])), snippets=snippets,
         references=list(raw.get("references", [])), affects=list(raw.get("affects", [])),
         evidence_status=status, single_side_confidence=raw.get("single_side_confidence", ""),

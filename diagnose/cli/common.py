@@ -161,7 +161,7 @@ def emit(report: Report, fmt: OutputFormat, output: str | None, verbose: bool = 
 
 
 def exit_for(report: Report) -> int:
-    return EXIT_FINDINGS if report.findings else EXIT_OK
+    return EXIT_FINDINGS if report.failed else EXIT_OK
 
 
 def now() -> datetime:

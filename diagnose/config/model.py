@@ -146,6 +146,10 @@ class ServerConfig:
     pools: dict[str, Pool] = field(default_factory=dict)
     #: strongswan.conf ``charon.plugins.attr.*`` (global attributes for every pool)
     global_attributes: dict[str, Val[list[str]]] = field(default_factory=dict)
+    #: strongswan.conf ``charon.load`` (the explicit plugin list) and ``charon.load_modular``;
+    #: None when no strongswan.conf given says it
+    plugins: Val[list[str]] | None = None
+    load_modular: Val[bool] | None = None
     warnings: list[str] = field(default_factory=list)
 
 

@@ -428,8 +428,9 @@ def rule_macos_reauth(spec: RuleSpec, conn: Connection, ctx: Context) -> Result:
     if conn.reauth_time.value <= 0:
         r.reason = "reauthentication is off"
         return r
-    if not cert_clients:
-        r.reason = "clients do not authenticate with a certificate"
+    responder = any(a in ("%any", "%any4", "%any6", "0.0.0.0/0", "::/0") for a in conn.remote_addrs.value)
+    if not cert_clients and not (responder and conn.version.value != 1):
+        r.reason = "clients do not authenticate with a certificate, and the connection is not an IKEv2 responder"
         return r
     r.status, r.clients, r.confidence = "fail", [c.id for c in clients], spec.confidence
     secs = conn.reauth_time.value
@@ -647,3 +648,9 @@ def resolve_clients(client_ids: list[str], profiles: list[Profile]) -> list[Clie
             base = profile_client(base, vpn.ike, vpn.child, vpn.enable_pfs)
         out.append(base)
     return out
+
+
+# the gateway rules of issue 14 live in their own module (it imports the helpers above)
+from .rules_gateway import GATEWAY_RULES  # noqa: E402
+
+RULES.update(GATEWAY_RULES)

@@ -176,6 +176,14 @@ def load_swanctl(paths: list[Path], into: ServerConfig | None = None) -> ServerC
     if conns:
         cfg.connections.extend(connection_from_section(n, s) for n, s in conns.sections.items())
     cfg.global_attributes.update(_attr_plugin(root))
+    charon = root.section("charon")
+    if charon is not None:
+        if "load" in charon.settings:
+            st = charon.settings["load"]
+            cfg.plugins = Val(split_list(st.value), st.loc)
+        if "load_modular" in charon.settings:
+            st = charon.settings["load_modular"]
+            cfg.load_modular = Val(bool(parse_bool(st.value)), st.loc)
     resolve_pools(cfg)
     return cfg
 

@@ -27,6 +27,7 @@ from typing import Any, Iterable, Iterator
 import regex
 
 from ..events import Event, Side
+from ..knowledge import knowledge
 from ..timeparse import Clock
 from .base import ParseContext
 from .charon_table import MATCH_TIMEOUT, ends_literally, expand_summary, reference, resolve_plan, table
@@ -55,7 +56,6 @@ class CharonParser:
     # -- detection ---------------------------------------------------------
     def sniff(self, head: list[str]) -> float:
         body = bare = 0
-        t = table()
         for line in head:
             m = _BODY.search(line)
             if m and m["group"] in _GROUPS:
@@ -67,7 +67,7 @@ class CharonParser:
             msg, tagged = _strip_header(line)
             if tagged:
                 body += 1  # a syslog/journal line from charon itself, known message or not
-            elif msg is not None and (t.match(msg.strip()) or reference().knows(msg)):
+            elif msg is not None and known_message(msg):
                 bare += 1  # a bare message: one ikedoctor reads, or any other charon prints
         n = max(len(head), 1)
         score = (body + 0.8 * bare) / n
@@ -188,8 +188,7 @@ class CharonParser:
             return ts_text, ts, None, mi["group"], None, None, rest[mi.end():]
         if ts is None:
             # bare message (stroke, journalctl -o cat): only known charon messages count
-            if (table().match(rest.strip()) is None and not rest.startswith((" ", "\t"))
-                    and not reference().knows(rest)):
+            if not rest.startswith((" ", "\t")) and not known_message(rest):
                 return None
         return ts_text, ts, None, None, None, None, rest
 
@@ -232,7 +231,7 @@ class CharonParser:
             if len(cache) >= _CACHE_MAX:  # bounded: unique lines (packets with ports) must not pile up
                 cache.clear()
             hit = table().match(msg)
-            tpl = cache[msg] = None if hit is None else _template(*hit)
+            tpl = cache[msg] = _template(*hit) if hit is not None else _notable(msg)
         if tpl is None:
             return None
         # events of one message text share its attribute dict: nothing mutates an event's
@@ -243,9 +242,11 @@ class CharonParser:
             tc = thread_ctx.setdefault(thread or "-", {})
             if kind == "no_proposal":
                 exch = tc.get("exchange")
+                fixed = attrs  # a message only one exchange logs names its protocol and stage itself
                 attrs = dict(attrs)
-                attrs["proto"] = tc.get("proto") or ("IKE" if exch in _IKE_INIT_EXCHANGES else "ESP")
-                attrs["stage"] = _STAGES.get(exch or "", "unknown")
+                attrs["proto"] = fixed.get("proto") or tc.get("proto") or (
+                    "IKE" if exch in _IKE_INIT_EXCHANGES else "ESP")
+                attrs["stage"] = fixed.get("stage") or _STAGES.get(exch or "", "unknown")
             elif kind == "proposals_received":
                 tc["proto"] = attrs["proto"]
             else:
@@ -320,6 +321,8 @@ def _template(rule, m) -> _Template:
                     attrs[f"{key}_port"] = port
         if "size" in attrs and attrs["size"] is not None:
             attrs["size"] = int(attrs["size"])
+    elif kind == "ke_unacceptable" and attrs.get("offered") and attrs.get("requested"):
+        attrs["same"] = "yes" if attrs["offered"] == attrs["requested"] else "no"
     elif kind == "rekey" and attrs.get("stage") == "failed" and "IKE_SA" in m.group(0):
         attrs["what"] = "ike"
     peer = envelope.get("_peer")
@@ -328,6 +331,21 @@ def _template(rule, m) -> _Template:
     spis = tuple(str(envelope["_spis"]).split()) if envelope.get("_spis") else ()
     return _Template(kind=kind, attrs=attrs, peer=peer, spis=spis, env_id=str(envelope["_id"]) if envelope.get("_id") else None,
                      env_name=envelope.get("_name"), sets_ctx=sets_ctx)
+
+
+def _notable(msg: str) -> "_Template | None":
+    """A line the event table does not know, but the message knowledge calls an error or warning."""
+    known = knowledge().match(msg)
+    if known is None:
+        return None
+    return _Template(kind="log_notable", attrs={"severity": known.severity, "topic": known.topic,
+                                                "format": known.format},
+                     peer=None, spis=(), env_id=None, env_name=None, sets_ctx=False)
+
+
+def known_message(msg: str) -> bool:
+    """A bare message charon prints: one the event table reads, or any format of charon's source."""
+    return table().match(msg.strip()) is not None or reference().knows(msg)
 
 
 def split_port(value: str) -> tuple[str, int | None]:

@@ -33,7 +33,7 @@ _SPEC = {
     "%H": "(" + _ADDR + ")", "%#H": "(" + _ADDR + _PORT + "?)",
     "%P": r"(.*)", "%#P": r"(.*)", "%R": r"(.*?)", "%#R": r"(.*?)",
     "%d": r"(-?\d+)", "%u": r"(\d+)", "%zu": r"(\d+)", "%zd": r"(-?\d+)", "%llu": r"(\d+)", "%lu": r"(\d+)",
-    "%hu": r"(\d+)", "%.8x": r"([0-9a-fA-F]{8})", "%02X": r"([0-9A-Fa-f]{2})", "%.2x": r"([0-9a-fA-F]{2})",
+    "%hu": r"(\d+)", "%.8x": r"([0-9a-fA-F]{8})", "%08x": r"([0-9a-fA-F]{8})", "%02X": r"([0-9A-Fa-f]{2})", "%.2x": r"([0-9a-fA-F]{2})",
     "%B": r"(.*)", "%#B": r"(.*)", "%b": r"(.*)",
 }
 _SPEC_RX = regex.compile(r"%%|" + "|".join(regex.escape(k) for k in sorted(_SPEC, key=len, reverse=True)))
@@ -113,13 +113,19 @@ def resolve_plan(compiled: Any, m: Any) -> Any:
     return " ".join(p for p in parts if p)
 
 
-def compile_format(fmt: str) -> tuple[Any, str | None]:
-    """Turn a charon format string into an anchored regex and its leading literal word."""
+def compile_format(fmt: str, enum_tokens: bool = False) -> tuple[Any, str | None]:
+    """Turn a charon format string into an anchored regex and its leading literal word.
+
+    ``enum_tokens``: the format's ``%N`` print enum names without spaces (EAP_NAK,
+    EAP_FAILURE), so a generic format such as ``received %N, sending %N`` cannot swallow a
+    sentence of another message.
+    """
     fmt = fmt.strip()
     out, pos = [], 0
     for m in _SPEC_RX.finditer(fmt):
         out.append(regex.escape(fmt[pos:m.start()]))
-        out.append("%" if m.group() == "%%" else _SPEC[m.group()])
+        spec = m.group()
+        out.append("%" if spec == "%%" else r"([^\s,]+)" if enum_tokens and spec == "%N" else _SPEC[spec])
         pos = m.end()
     out.append(regex.escape(fmt[pos:]))
     first = fmt.split(" ", 1)[0]
@@ -142,7 +148,7 @@ def _load_rules() -> list[MessageRule]:
         if "format" in entry:
             fmts.insert(0, entry["format"])
         for fmt in fmts:
-            rx, first = compile_format(fmt)
+            rx, first = compile_format(fmt, bool(entry.get("enum_tokens", False)))
             plan = tuple((k, k.startswith("_"), _static(compile_value(v), rx.groups)) for k, v in attrs.items())
             rules.append(MessageRule(kind, fmt, rx, attrs, first, literals_of(fmt), plan))
     return rules

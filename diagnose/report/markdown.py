@@ -22,7 +22,7 @@ def _link(ref: str) -> str:
 
 
 def render_markdown(report: Report) -> str:
-    out = ["# ikedoctor report", "", f"**{md_text(report.verdict)}**", ""]
+    out = ["# ikedoctor report", "", f"**{md_text(report.verdict)}**", "", f"Status: {md_code(report.status)}", ""]
     out += ["| input | format | side | lines | events | unparsed |", "|---|---|---|---|---|---|"]
     for i in report.inputs:
         out.append(f"| {md_code(i.path)} | {md_cell(i.format)} | {md_cell(i.side)} | {i.lines} | {i.events} "
@@ -49,4 +49,15 @@ def render_markdown(report: Report) -> str:
             out += [*md_fence(snip["text"], snip.get("lang", "")), ""]
         if f.references:
             out.append("References: " + ", ".join(_link(r) for r in f.references))
+    if report.notable_lines:
+        out += ["", "## Lines no finding explains", ""]
+        for n in report.notable_lines:
+            more = f" (and {n.count - 1} more like it)" if n.count > 1 else ""
+            out.append(f"- {md_text(n.severity)}: {md_code(f'{n.path}:{n.line}')} {md_code(n.text.strip()[:300])}{more}")
+            out.append(f"  - {md_text(n.meaning)}")
+            if n.look_at:
+                out.append(f"  - look at: {md_text('; '.join(n.look_at))}")
+    if report.next_steps:
+        out += ["", "## Next steps", ""]
+        out += [f"{i}. {md_text(step)}" for i, step in enumerate(report.next_steps, 1)]
     return "\n".join(out) + "\n"

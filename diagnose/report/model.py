@@ -39,9 +39,26 @@ class Finding:
     fix_snippets: list[dict[str, str]] = field(default_factory=list)  # [{lang, title, text}]
     references: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: rule: every required group of the pattern was met; decisive: concluded from the pattern's
+    #: decisive lines alone (a fragment), at a lower confidence, with what would confirm it in notes
+    basis: str = "rule"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(slots=True)
+class NotableLine:
+    """An error or warning line no finding cites, with what it means and where to look."""
+
+    path: str
+    line: int
+    text: str
+    side: str
+    severity: str  # error | warning
+    meaning: str
+    look_at: list[str] = field(default_factory=list)
+    count: int = 1  # lines of the same message (the first is shown)
 
 
 @dataclass(slots=True)
@@ -86,18 +103,26 @@ class Report:
     verdict: str = ""
     tool_version: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: failure | unidentified-failure | inconclusive | healthy | no-ike (diagnose.triage)
+    status: str = ""
+    notable_lines: list[NotableLine] = field(default_factory=list)
+    next_steps: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
-        return bool(self.findings)
+        """A failure was found: a catalog finding, or a failure the catalog cannot name."""
+        return bool(self.findings) or self.status == "unidentified-failure"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": SCHEMA,
             "tool_version": self.tool_version,
             "verdict": self.verdict,
+            "status": self.status,
             "inputs": [asdict(i) for i in self.inputs],
             "sessions": [asdict(s) for s in self.sessions],
             "findings": [f.to_dict() for f in self.findings],
+            "notable_lines": [asdict(n) for n in self.notable_lines],
+            "next_steps": list(self.next_steps),
             "warnings": list(self.warnings),
         }

@@ -22,6 +22,7 @@ def _t(text: str, style: str = "") -> Text:
 def render_terminal(report: Report, console: Console, verbose: bool = False) -> None:
     color = "red" if report.findings else ("green" if report.verdict.startswith("HEALTHY") else "yellow")
     console.print(_t(report.verdict, f"bold {color}"))
+    console.print(_t(f"status: {report.status}", "dim"))
     for w in report.warnings:
         console.print(_t(f"warning: {w}", "yellow"))
     inputs = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -36,9 +37,36 @@ def render_terminal(report: Report, console: Console, verbose: bool = False) -> 
     if not report.findings:
         established = [s for s in report.sessions if s.outcome == "established"]
         console.print(_t(f"{len(report.sessions)} session(s), {len(established)} established."))
-        return
     for rank, f in enumerate(report.findings, 1):
         console.print(_finding_panel(rank, f, verbose))
+    _notable_block(report, console)
+    _next_steps_block(report, console)
+
+
+def _notable_block(report: Report, console: Console) -> None:
+    """Error and warning lines no finding cites, with their meaning: never an empty answer."""
+    if not report.notable_lines:
+        return
+    console.print(Text("Lines no finding explains:", style="bold"))
+    for n in report.notable_lines:
+        line = Text(" ! " if n.severity == "error" else " ? ", style="red" if n.severity == "error" else "yellow")
+        line.append(printable(f"{n.path}:{n.line}"), style="cyan")
+        line.append("  ")
+        line.append(printable(n.text.strip()[:300]))
+        if n.count > 1:
+            line.append(f"  (and {n.count - 1} more like it)", style="dim")
+        console.print(line)
+        console.print(_t(f"     {n.meaning}"))
+        if n.look_at:
+            console.print(_t(f"     look at: {'; '.join(n.look_at)}", "dim"))
+
+
+def _next_steps_block(report: Report, console: Console) -> None:
+    if not report.next_steps:
+        return
+    console.print(Text("Next steps:", style="bold"))
+    for i, step in enumerate(report.next_steps, 1):
+        console.print(_t(f" {i}. {step}"))
 
 
 def _finding_panel(rank: int, f: Finding, verbose: bool) -> Panel:

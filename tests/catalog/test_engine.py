@@ -90,3 +90,55 @@ def test_fix_snippet_names_the_gateway_connection_from_the_log():
     sample = Path(__file__).resolve().parents[2] / "samples" / "lab-no-certreq"
     f = diagnose_paths([str(sample)]).findings[0]
     assert "rw-eap {" in f.fix_snippets[0]["text"] and "{connection}" not in f.fix_snippets[0]["text"]
+
+
+# -- decisive lines: what a fragment alone lets an expert conclude ------------------------------
+
+def _auth_pattern():
+    from diagnose.catalog.model import Decisive
+    req_msg = Group("IKE_AUTH response carries AUTH_FAILED",
+                    [Condition(event="message", where={"exchange": "IKE_AUTH", "msg_type": "response"},
+                               has=["N(AUTH_FAILED)"])])
+    req_fail = Group("peer authentication failed", [Condition(event="auth_failed", where={"who": "peer"})])
+    dec = Decisive("peer authentication failed", [Condition(event="auth_failed", where={"who": "peer"})],
+                   confidence=0.5, confirm="the IKE_AUTH exchange around it")
+    veto = Group("established", [Condition(event="ike_established")], veto=True)
+    p = pattern("p", [req_msg, req_fail], contradicting=[veto], base=0.8)
+    p.decisive = [dec]
+    return p
+
+
+def test_decisive_lines_alone_give_a_lower_confidence_finding_with_what_would_confirm_it():
+    p = _auth_pattern()
+    [m] = match_all([p], [session([ev("auth_failed", who="peer")])])
+    assert m.basis == "decisive" and m.confidence == 0.5 and m.confirm == "the IKE_AUTH exchange around it"
+    assert any("not in this log: IKE_AUTH response carries AUTH_FAILED" in n for n in m.notes)
+    full = match_all([p], [session([ev("auth_failed", who="peer"),
+                                    ev("message", 2, exchange="IKE_AUTH", msg_type="response",
+                                       payloads=["N(AUTH_FAILED)"])])])[0]
+    assert full.basis == "rule" and full.confidence == 0.8
+
+
+def test_decisive_lines_do_not_conclude_when_the_log_contradicts_a_required_group():
+    p = _auth_pattern()
+    contradicting = ev("message", 2, exchange="IKE_AUTH", msg_type="response", payloads=["IDr", "AUTH"])
+    assert match_all([p], [session([ev("auth_failed", who="peer"), contradicting])]) == []
+    # a veto still vetoes
+    assert match_all([p], [session([ev("auth_failed", who="peer"), ev("ike_established", 3)])]) == []
+    # unrelated context (another exchange) is not a contradiction
+    other = ev("message", 2, exchange="IKE_SA_INIT", msg_type="response", payloads=["SA", "KE"])
+    assert [m.basis for m in match_all([p], [session([ev("auth_failed", who="peer"), other])])] == ["decisive"]
+
+
+def test_decisive_confidence_never_reaches_the_whole_rule(tmp_path):
+    from diagnose.catalog.model import load_pattern
+    from diagnose.errors import CatalogError
+    import pytest
+    f = tmp_path / "x.toml"
+    f.write_text('id = "x"\ntitle = "t"\nroot_cause = "r"\nfix = "f"\nbase_confidence = 0.6\n'
+                 '[[required]]\nany = [{ event = "give_up" }]\n'
+                 '[[decisive]]\nall = [{ event = "give_up" }]\nconfidence = 0.7\n')
+    with pytest.raises(CatalogError, match="confidence"):
+        load_pattern(f)
+    f.write_text(f.read_text().replace("confidence = 0.7", "confidence = 0.4"))
+    assert load_pattern(f).decisive[0].confidence == 0.4

@@ -28,7 +28,13 @@ CLIENTS = ["ios-16", "macos-13"]
 CONFIG_VISIBLE = {"no-certreq", "san-mismatch", "missing-serverauth-eku", "ike-proposal-mismatch",
                   "esp-proposal-mismatch", "pfs-rekey-mismatch", "modp1536-bug", "macos-reauth-failure",
                   "ipv6-pool-no-default-ts", "eap-method-unsupported", "split-dns-not-applied",
-                  "stale-child-sa-after-sleep", "ca-not-trusted"}
+                  "stale-child-sa-after-sleep", "ca-not-trusted",
+                  # issue 14: strongswan.conf's plugin list, the pool, the credential folders
+                  # (client-cert-untrusted and ike-auth-lost are config-visible only with an empty
+                  # x509ca/ or fragmentation = no, which their scenarios do not play: test_rules_gateway)
+                  "dh-group-unsupported", "vip-pool-exhausted", "gateway-key-missing"}
+#: need the credential folders beside swanctl.conf (not recorded with a sample)
+NEEDS_LAYOUT = {"gateway-key-missing", "client-cert-untrusted"}
 NEEDS_CERT = {"san-mismatch", "missing-serverauth-eku", "ca-not-trusted"}
 #: scenarios whose client is not one of CLIENTS (the lab plays another Apple generation)
 SCENARIO_CLIENTS = {"ike-proposal-mismatch-ios-legacy": ["ios-9"]}
@@ -64,12 +70,22 @@ def _client_profile(scenario: dict, lab_pki, tmp_path: Path) -> Path:
 def test_lab_scenario_gateway_config(path, tmp_path, lab_pki):
     scenario = tomllib.loads(path.read_text())
     swanctl = scenario["gateway"]["swanctl"]
-    conf = tmp_path / "swanctl.conf"
+    # the gateway's folders as the lab lays them out: swanctl/ with x509/, x509ca/, private/,
+    # and the strongswan.conf charon ran with (its plugin list)
+    from tests.lab.runner import install_credentials, strongswan_conf
+    from tests.lab.scenario import load_scenario
+
+    side = load_scenario(path).gateway
+    sd = tmp_path / "swanctl"
+    install_credentials(sd, side, lab_pki, gateway=True)
+    conf = sd / "swanctl.conf"
     conf.write_text(swanctl)
+    ss_conf = tmp_path / "strongswan.conf"
+    ss_conf.write_text(strongswan_conf(side, tmp_path / "charon.vici", tmp_path / "charon.log"))
     certs = _certs_for(swanctl, lab_pki)
     profiles = [_client_profile(scenario, lab_pki, tmp_path)]
     clients = SCENARIO_CLIENTS.get(path.stem, CLIENTS)
-    rep = check([conf], certs, profiles, clients, strongswan_version="5.9.8")
+    rep = check([conf, ss_conf], certs, profiles, clients, strongswan_version="5.9.8")
     found = {f.id for f in rep.findings if not is_advisory(f)}
     expected = set(scenario.get("expect", [])) & CONFIG_VISIBLE - {"stale-child-sa-after-sleep"}
     assert expected <= found, f"{path.stem}: expected {expected}, check found {found}"
@@ -92,7 +108,8 @@ def test_lab_samples_gateway_config(path):
     rep = check([path], [], [], clients, strongswan_version=meta.get("strongswan_version", "5.9.8"))
     found = {f.id for f in rep.findings if not is_advisory(f)}
     # no certificates or profile are recorded with a sample: only the gateway-config rules apply
-    expected = set(meta.get("expect", [])) & CONFIG_VISIBLE - NEEDS_CERT - {"stale-child-sa-after-sleep"}
+    expected = (set(meta.get("expect", [])) & CONFIG_VISIBLE - NEEDS_CERT - NEEDS_LAYOUT
+                - {"stale-child-sa-after-sleep", "dh-group-unsupported"})  # no strongswan.conf recorded
     assert expected <= found
     if path.parent.name.startswith("lab-healthy"):
         assert not found, f"healthy sample flagged: {found}"

@@ -231,9 +231,21 @@ def test_macos_reauth_ipsec_default_and_swanctl(tmp_path):
     assert "macos-reauth-failure" not in findings([sw])[0]
 
 
-def test_macos_reauth_not_for_eap_mschapv2_clients(tmp_path):
+def test_macos_reauth_for_eap_clients_of_a_responder(tmp_path):
+    # issue 14: macOS ignores AUTH_LIFETIME whatever the authentication (the catalog entry says
+    # "certificate and EAP"); a responder connection with reauth_time set will drop them too
     sw = copy_fixture("rw-eap-mschapv2-id-rsa.swanctl.conf", tmp_path)
     sw.write_text(sw.read_text().replace("      version = 2\n", "      version = 2\n      reauth_time = 4h\n"))
+    f = findings([sw])[0]["macos-reauth-failure"]
+    assert "reauth_time = 4h" in f.evidence[0].text
+    apply_fix(f.fix)
+    assert "macos-reauth-failure" not in findings([sw])[0]
+
+
+def test_macos_reauth_not_for_an_eap_initiator(tmp_path):
+    sw = copy_fixture("rw-eap-mschapv2-id-rsa.swanctl.conf", tmp_path)
+    sw.write_text(sw.read_text().replace("      version = 2\n",
+                                         "      version = 2\n      reauth_time = 4h\n      remote_addrs = 192.0.2.9\n"))
     assert "macos-reauth-failure" not in findings([sw])[0]
 
 

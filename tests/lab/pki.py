@@ -70,6 +70,7 @@ class LabPKI:
     server_no_eku: Cert          # SAN vpn.example.com, no serverAuth EKU
     server_other_ca: Cert        # like ``server`` but issued by the untrusted CA
     client: Cert                 # SAN alice@example.com, clientAuth
+    client_other_ca: Cert        # like ``client`` but issued by the untrusted CA (gateway lacks it)
 
     def files(self) -> dict[str, Cert]:
         """Names usable in a scenario's ``certs``/``cacerts`` lists."""
@@ -77,6 +78,7 @@ class LabPKI:
             "ca": self.ca, "other-ca": self.other_ca, "server": self.server,
             "server-no-san": self.server_no_san, "server-no-eku": self.server_no_eku,
             "server-other-ca": self.server_other_ca, "client": self.client,
+            "client-other-ca": self.client_other_ca,
         }
 
 
@@ -94,4 +96,5 @@ def make_pki(directory: Path) -> LabPKI:
         server_no_eku=_issue(directory, "server-no-eku", ca, SERVER_DN, [SERVER_NAME], []),
         server_other_ca=_issue(directory, "server-other-ca", other_ca, SERVER_DN, [SERVER_NAME], server_flags),
         client=_issue(directory, "client", ca, CLIENT_DN, [CLIENT_ID], ["clientAuth"]),
+        client_other_ca=_issue(directory, "client-other-ca", other_ca, CLIENT_DN, [CLIENT_ID], ["clientAuth"]),
     )

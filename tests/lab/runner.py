@@ -160,6 +160,38 @@ def strongswan_conf(side: Side, vici: Path, logfile: Path) -> str:
     return "charon {\n" + _render_tree(_conf_tree(settings)) + "\n}\n"
 
 
+def install_credentials(sd: Path, side: Side, pki: LabPKI, gateway: bool) -> None:
+    """Lay out a daemon's swanctl credential folders (x509/, x509ca/, private/) from the lab PKI.
+
+    The gateway holds the server certificates its swanctl.conf names and trusts the lab CA (and
+    the untrusted CA only with ``server-other-ca``); the client holds only its own certificate and
+    trusts only the lab CA (never a server certificate: that would let it verify the server
+    without a CERT payload and hide the no-CERTREQ failure). ``omit_keys`` leaves keys out.
+    """
+    for sub in ("x509", "x509ca", "private"):
+        (sd / sub).mkdir(parents=True, exist_ok=True)
+    for name, cert in pki.files().items():
+        is_ca = name in ("ca", "other-ca")
+        if gateway:
+            # only what its swanctl.conf names (plus the lab CA), so that the log shows no
+            # CERTREQ for a CA the gateway does not use
+            wanted = (name == "ca" or f"{name}.crt" in side.swanctl
+                      or (name == "other-ca" and "server-other-ca.crt" in side.swanctl))
+        else:
+            # its own certificate (``client`` unless the scenario names another one)
+            wanted = name == "ca" or (name.startswith("client") and (
+                f"{name}.crt" in side.swanctl
+                or (name == "client" and "client-other-ca.crt" not in side.swanctl)))
+        if not wanted:
+            continue
+        if is_ca:
+            shutil.copy(cert.cert, sd / "x509ca" / f"{name}.crt")
+        else:
+            shutil.copy(cert.cert, sd / "x509" / f"{name}.crt")
+            if name not in side.omit_keys:
+                shutil.copy(cert.key, sd / "private" / f"{name}.key")
+
+
 RSYSLOG_CONF = """\
 # private rsyslogd of the ikedoctor lab: /dev/log in the gateway's own mount namespace
 global(workDirectory="/run")
@@ -326,6 +358,8 @@ class LabRun:
             self._run(["ip", "-n", ns, "link", "set", "dev", dev, "addrgenmode", "none"])
             self._run(["ip", "-n", ns, "addr", "add", f"{v4}/24", "dev", dev])
             self._run(["ip", "-n", ns, "addr", "add", f"{v6}/64", "dev", dev, "nodad"])
+            for extra in (self.gw if ns == g else self.cl).side.extra_addrs:
+                self._run(["ip", "-n", ns, "addr", "add", extra, "dev", dev, "nodad"])
             self._run(["ip", "-n", ns, "link", "set", dev, "up"])
         # the gateway's "internal network" that split-tunnel scenarios protect (local_ts)
         self._run(["ip", "-n", g, "addr", "add", f"{GW_LAN}/24", "dev", "lo"])
@@ -333,28 +367,8 @@ class LabRun:
 
     def _configure(self, d: Daemon) -> None:
         sd = d.swanctl_dir
-        for sub in ("x509", "x509ca", "private"):
-            (sd / sub).mkdir(parents=True, exist_ok=True)
         assert self.pki is not None
-        # The gateway holds the server certificates and trusts both CAs; the client holds only its
-        # own certificate and trusts only the lab CA (never a server certificate: that would let it
-        # verify the server without a CERT payload and hide the no-CERTREQ failure).
-        for name, cert in self.pki.files().items():
-            is_ca = name in ("ca", "other-ca")
-            if d.name == "gw":
-                # only what its swanctl.conf names (plus the lab CA), so that the log shows no
-                # CERTREQ for a CA the gateway does not use
-                wanted = (name == "ca" or f"{name}.crt" in d.side.swanctl
-                          or (name == "other-ca" and "server-other-ca.crt" in d.side.swanctl))
-            else:
-                wanted = name in ("ca", "client")
-            if not wanted:
-                continue
-            if is_ca:
-                shutil.copy(cert.cert, sd / "x509ca" / f"{name}.crt")
-            else:
-                shutil.copy(cert.cert, sd / "x509" / f"{name}.crt")
-                shutil.copy(cert.key, sd / "private" / f"{name}.key")
+        install_credentials(sd, d.side, self.pki, gateway=d.name == "gw")
         (sd / "swanctl.conf").write_text(d.side.swanctl)
         (d.directory / "strongswan.conf").write_text(strongswan_conf(d.side, d.vici, d.logfile))
         syslog = ""
@@ -452,11 +466,12 @@ class LabRun:
             self._note(f"reloaded {d.name} with conf_after (credentials cleared)")
         elif a == "firewall_drop":
             rules = d.directory / "drop-ike.nft"
+            ports = ", ".join(str(p) for p in st.ports)
             rules.write_text("table inet ikdlab {\n    chain input {\n"
                              "        type filter hook input priority 0; policy accept;\n"
-                             "        udp dport { 500, 4500 } drop\n    }\n}\n")
+                             f"        udp dport {{ {ports} }} drop\n    }}\n}}\n")
             self._run(["ip", "netns", "exec", d.netns, "nft", "-f", str(rules)])
-            self._note(f"nftables in {d.netns}: drop udp 500/4500")
+            self._note(f"nftables in {d.netns}: drop udp {'/'.join(str(p) for p in st.ports)}")
         else:  # pragma: no cover - scenario.py validates actions
             raise LabError(f"unknown step {a}")
 

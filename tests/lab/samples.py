@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,11 +16,27 @@ from .runner import RunResult, charon_package_version, format_to_regex
 from .scenario import Scenario
 
 STRONGSWAN_VERSION = "5.9.8"
-REFERENCE_TSV = Path(__file__).resolve().parents[3] / "shared" / "reference" / "charon-messages.tsv"
+# ../shared/reference beside the repository (a worktree one level deeper finds it one level up)
+_REFERENCE_DIRS = [Path(__file__).resolve().parents[n] / "shared" / "reference" for n in (3, 4)]
+REFERENCE_DIR = next((d for d in _REFERENCE_DIRS if d.is_dir()), _REFERENCE_DIRS[0])
+REFERENCE_TSV = REFERENCE_DIR / "charon-messages.tsv"
+REFERENCE_WORDINGS = REFERENCE_DIR / "charon-log-lines.md"
+
+
+def older_wordings(markdown: str) -> set[str]:
+    """The format strings of the wording table (section 6 of charon-log-lines.md): what older
+    releases such as the lab's 5.9.8 print where charon-messages.tsv (6.x source) words it anew."""
+    section = markdown.split("\n## 6.", 1)[-1].split("\n## ", 1)[0] if "\n## 6." in markdown else ""
+    found = set()
+    for line in section.splitlines():
+        if line.startswith("|"):
+            found.update(m for m in re.findall(r"`([^`]+)`", line) if "%" in m or " " in m)
+    return found
 
 
 def reference_formats() -> set[str] | None:
-    """All format strings of charon-messages.tsv, or None when the reference is not beside the repo."""
+    """All format strings of charon-messages.tsv plus the older wordings of charon-log-lines.md,
+    or None when the reference is not beside the repo."""
     if not REFERENCE_TSV.exists():
         return None
     formats = set()
@@ -29,6 +46,8 @@ def reference_formats() -> set[str] | None:
             cols = line.rstrip("\n").split("\t")
             if len(cols) >= 3:
                 formats.add(cols[2].replace("\\t", "\t").replace("\\n", "\n").replace("\\\\", "\\"))
+    if REFERENCE_WORDINGS.exists():
+        formats |= older_wordings(REFERENCE_WORDINGS.read_text(encoding="utf-8"))
     return formats
 
 

@@ -33,7 +33,7 @@ STEP_ACTIONS = {
     "kill",          # SIGKILL SIDE's charon (no DELETE is sent)
     "restart",       # start SIDE's charon again (appending to the same log) and load its config
     "load_conf",     # swanctl --load-all with the scenario's ``conf_after`` text for SIDE
-    "firewall_drop", # nftables: drop UDP 500/4500 arriving in SIDE's namespace
+    "firewall_drop", # nftables: drop UDP PORTS (default 500 and 4500) arriving in SIDE's namespace
 }
 
 
@@ -50,6 +50,7 @@ class Step:
     seconds: float = 0.0
     timeout: float = 30.0
     expect_ok: bool = True
+    ports: tuple[int, ...] = (500, 4500)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Side:
     levels: dict[str, int] = field(default_factory=dict)
     charon: dict[str, Any] = field(default_factory=dict)  # extra charon.* settings (flat dotted keys)
     conf_after: str = ""
+    omit_keys: tuple[str, ...] = ()  # certificates (by name) whose private key is not installed
+    extra_addrs: tuple[str, ...] = ()  # more addresses (CIDR) on the side's veth, e.g. a second device
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def _side(data: dict, where: str) -> Side:
     log = _req(data, "log", str, where)
     if log not in LOG_STYLES:
         raise ScenarioError(f"{where}: log = '{log}' is not one of {sorted(LOG_STYLES)}")
-    known = {"swanctl", "log", "levels", "charon", "conf_after"}
+    known = {"swanctl", "log", "levels", "charon", "conf_after", "omit_keys", "extra_addrs"}
     unknown = set(data) - known
     if unknown:
         raise ScenarioError(f"{where}: unknown keys {sorted(unknown)}")
@@ -104,6 +107,8 @@ def _side(data: dict, where: str) -> Side:
         levels=dict(data.get("levels", {})),
         charon=dict(data.get("charon", {})),
         conf_after=data.get("conf_after", ""),
+        omit_keys=tuple(data.get("omit_keys", ())),
+        extra_addrs=tuple(data.get("extra_addrs", ())),
     )
 
 
@@ -114,12 +119,13 @@ def _step(data: dict, where: str) -> Step:
     side = data.get("side", "client")
     if side not in ("client", "server"):
         raise ScenarioError(f"{where}: side must be 'client' or 'server'")
-    unknown = set(data) - {"do", "side", "child", "text", "seconds", "timeout", "expect_ok"}
+    unknown = set(data) - {"do", "side", "child", "text", "seconds", "timeout", "expect_ok", "ports"}
     if unknown:
         raise ScenarioError(f"{where}: unknown keys {sorted(unknown)}")
     return Step(action=action, side=side, child=data.get("child", ""), text=data.get("text", ""),
                 seconds=float(data.get("seconds", 0.0)), timeout=float(data.get("timeout", 30.0)),
-                expect_ok=bool(data.get("expect_ok", True)))
+                expect_ok=bool(data.get("expect_ok", True)),
+                ports=tuple(int(p) for p in data.get("ports", (500, 4500))))
 
 
 def load_scenario(path: Path) -> Scenario:

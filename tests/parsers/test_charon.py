@@ -99,3 +99,44 @@ def test_same_findings_in_every_prefix_style(sample, style, tmp_path):
     f.write_text("\n".join(render(original, style)) + "\n")
     base = [x.id for x in diagnose_paths([str(sample.folder / "server-charon.log")]).findings]
     assert [x.id for x in diagnose_paths([str(f)]).findings] == base
+
+
+def _sample_lines(name: str, needle: str) -> str:
+    s = next(s for s in all_samples() if s.name == name)
+    return "\n".join(ln for ln in (s.folder / "server-charon.log").read_text().splitlines() if needle in ln) + "\n"
+
+
+def test_invalid_ke_names_whether_the_group_requested_is_the_one_offered():
+    loop, _ = parse_text(_sample_lines("lab-dh-group-unsupported", "unacceptable, requesting"))
+    healthy, _ = parse_text(_sample_lines("lab-healthy-eap-mschapv2", "unacceptable, requesting"))
+    assert loop and {e.get("same") for e in loop} == {"yes"}
+    assert healthy and {e.get("same") for e in healthy} == {"no"}
+
+
+def test_everyday_failure_lines_become_events():
+    cases = [
+        ("lab-gateway-key-missing", "no private key found", "auth_failed", {"who": "self", "reason": "no-private-key", "id": "vpn.example.com"}),
+        ("lab-vip-pool-exhausted", "is full", "virtual_ip_failed", {"pool": "rw-pool-v4"}),
+        ("lab-responses-lost", "received retransmit", "retransmit_received", {"mid": "0", "answered": "yes"}),
+        ("public-200-policy-conflict", "the same policy", "policy_conflict",
+         {"local_ts": "0.0.0.0/0", "remote_ts": "10.19.48.2/32", "direction": "out", "reqid": "26", "other_reqid": "24"}),
+    ]
+    for sample, needle, kind, attrs in cases:
+        evs, _ = parse_text(_sample_lines(sample, needle))
+        assert evs and all(e.kind == kind for e in evs), (sample, [e.kind for e in evs])
+        for key, value in attrs.items():
+            assert str(evs[0].get(key)) == value, (sample, key, evs[0].attrs)
+
+
+def test_policy_conflict_with_a_mark_keeps_the_direction_apart():
+    # built from the pre-5.5 format string "... %N (mark %u/0x%08x) for reqid %u, ..." (synthetic line)
+    evs, _ = parse_text("unable to install policy 10.1.0.0/16 === 10.2.0.0/24 out (mark 0/0x00000000) "
+                        "for reqid 172, the same policy for reqid 1 exists\n")
+    assert [(e.kind, e.get("direction"), e.get("reqid"), e.get("other_reqid")) for e in evs] == [
+        ("policy_conflict", "out", "172", "1")]
+
+
+def test_key_exchange_method_not_supported_6x():
+    # built from the 6.x format string of ike_init.c (synthetic line; no 6.x lab sample yet)
+    evs, _ = parse_text("negotiated key exchange method CURVE_25519 not supported\n")
+    assert [(e.kind, e.get("method"), e.get("stage")) for e in evs] == [("ke_unsupported", "CURVE_25519", "negotiated")]

@@ -1,0 +1,222 @@
+"""Never empty-handed: the report's status, the lines no finding explains, and what to collect next.
+
+A catalog finding is the best answer, but real pastes are often about something the catalog
+does not know, or stop before the outcome. Then the report still says which of these it is
+(``status``), which error and warning lines it saw that no finding cites, what they mean and
+which settings to look at (``notable_lines``, from ``diagnose.knowledge``), and what to paste
+next (``next_steps``), specific to what was missing.
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+from dataclasses import asdict, dataclass, field, replace
+
+from .events import Event
+from .knowledge import knowledge
+from .report.model import NotableLine, Report
+from .sessions import FAILURE_KINDS, Session
+
+MAX_NOTABLE = 20
+#: a failure event of one of these alone is part of a normal negotiation (the client retries)
+_BENIGN_NOTIFIES = frozenset({"INVALID_KE_PAYLOAD", "INVALID_KE", "COOKIE"})
+GATEWAY_LOG_STEP = ("the gateway's log for this client at `ike 2, cfg 2` (strongswan.conf: charon { filelog { "
+                    "<name> { path = /var/log/charon.log, default = 1, ike = 2, cfg = 2 } } }, or `journalctl -u "
+                    "strongswan` on systemd), from before the client connects until it gives up")
+CLIENT_LOG_STEP = ("the Mac's log for the same minutes (admin account): `log show --style ndjson --info --debug "
+                   "--last 30m --predicate 'process == \"NEIKEv2Provider\" OR process == \"nesessionmanager\" OR "
+                   "process == \"neagent\" OR process == \"racoon\"'` (or `ikedoctor collect` on the Mac)")
+PROFILE_STEP = ("the gateway's configuration and the Apple profile: `ikedoctor check --server swanctl.conf "
+                "--cert server.pem --profile vpn.mobileconfig` compares them")
+
+
+@dataclass(slots=True)
+class Triage:
+    status: str
+    stops_at: str | None = None
+    notable: list[NotableLine] = field(default_factory=list)
+    next_steps: list[str] = field(default_factory=list)
+
+
+class TriageCollector:
+    """What the triage needs of each session, taken while the session still has its events.
+
+    The in-memory diagnosis feeds every session at the end; the streaming one feeds each
+    session when it is judged, just before its events are dropped, so both give the same report.
+    """
+
+    MAX_OCCURRENCES = 10_000  # per distinct message: lines kept to tell cited ones apart
+    SHOWN = 16  # per distinct message: candidates to show (a finding cites at most a few of them)
+
+    def __init__(self) -> None:
+        self.any_failed = False
+        self.last_message: Event | None = None
+        self.shown: dict[str, list[NotableLine]] = {}
+        self.where: dict[str, list[tuple[str, int]]] = {}
+        self.extra: dict[str, int] = {}  # occurrences beyond MAX_OCCURRENCES
+        #: per peer, its latest session: (start order, outcome, last event)
+        self.last_by_peer: dict[str, tuple[tuple, str, Event]] = {}
+
+    def feed(self, s: Session) -> None:
+        self.any_failed = self.any_failed or _failed(s)
+        if s.events:
+            first = s.events[0]
+            order = (first.time is not None, first.time or first.line, first.path, first.line)
+            latest = self.last_by_peer.get(s.peer or s.path)
+            if latest is None or order > latest[0]:
+                self.last_by_peer[s.peer or s.path] = (order, s.outcome, s.events[-1])
+        k = knowledge()
+        for e in s.events:
+            if e.kind == "message" and (self.last_message is None or _later(e, self.last_message)):
+                self.last_message = e
+            found = _notable(e, k)
+            if found is None:
+                continue
+            key, note = found
+            shown = self.shown.setdefault(key, [])  # the SHOWN earliest lines, whatever the feed order
+            if len(shown) < self.SHOWN or (e.path, e.line) < (shown[-1].path, shown[-1].line):
+                insort(shown, note, key=lambda n: (n.path, n.line))
+                del shown[self.SHOWN:]
+            occ = self.where.setdefault(key, [])
+            if len(occ) < self.MAX_OCCURRENCES:
+                occ.append((e.path, e.line))
+            else:
+                self.extra[key] = self.extra.get(key, 0) + 1
+
+    def finish(self, report: Report) -> Triage:
+        cited = {(e.path, e.line) for f in report.findings for e in f.evidence}
+        notable = self._notable(cited)
+        established = [s for s in report.sessions if s.outcome == "established"]
+        stops_at = None
+        if report.findings:
+            status = "failure"
+        elif self.any_failed or (not established and any(n.severity == "error" for n in notable)):
+            status = "unidentified-failure"
+        elif established and not (pending := self._pending()):
+            status = "healthy"
+        elif established:
+            status = "inconclusive"  # a client's latest IKE_SA is still being set up where the log ends
+            e = pending[-1]
+            stops_at = (f"the log stops while a new IKE_SA{' with ' + e.peer if e.peer else ''} is being set up "
+                        f"(last line {e.path}:{e.line}), after an earlier one was established")
+        elif not report.sessions:
+            status = "no-ike"
+        else:
+            status = "inconclusive"
+            stops_at = _where_it_stops(self.last_message)
+        return Triage(status, stops_at, notable, _next_steps(report, status, stops_at, notable))
+
+    def _pending(self) -> list[Event]:
+        """Last events of peers whose latest session neither came up nor failed nor ended."""
+        return sorted((last for _, outcome, last in self.last_by_peer.values() if outcome == "incomplete"),
+                      key=lambda e: (e.path, e.line))
+
+    def _notable(self, cited: set[tuple[str, int]]) -> list[NotableLine]:
+        out = []
+        for key, shown in self.shown.items():
+            left = [o for o in self.where[key] if o not in cited]
+            if not left:
+                continue
+            pick = min((n for n in shown if (n.path, n.line) not in cited), key=lambda n: (n.path, n.line),
+                       default=None)
+            if pick is None:  # every shown line is cited: another line of the same message stands in
+                path, line = min(left)
+                pick = NotableLine(**{**asdict(shown[0]), "path": path, "line": line})
+            out.append(replace(pick, count=len(left) + self.extra.get(key, 0)))
+        out.sort(key=lambda n: (n.severity != "error", n.path, n.line))
+        return out[:MAX_NOTABLE]
+
+
+def _later(a: Event, b: Event) -> bool:
+    return (a.time is not None and b.time is not None and a.time > b.time) or (
+        (a.time is None or b.time is None or a.time == b.time) and (a.path, a.line) > (b.path, b.line))
+
+
+def _failed(s: Session) -> bool:
+    """Failed, and not by a benign retry alone; an established session is not failed."""
+    kinds = {e.kind for e in s.events}
+    if "ike_established" in kinds:
+        return False
+    return any((e.kind in FAILURE_KINDS and not _benign(e))
+               or (e.kind == "log_notable" and e.attrs.get("severity") == "error") for e in s.events)
+
+
+def _benign(e: Event) -> bool:
+    if e.kind == "notify_error":
+        return str(e.attrs.get("notify", "")) in _BENIGN_NOTIFIES
+    return False
+
+
+def _notable(e: Event, k) -> tuple[str, NotableLine] | None:
+    """(key, line) for an error/warning event: one key per distinct message."""
+    if e.kind in ("overlapping_sa", "proposal_mismatch"):
+        return None
+    meaning = k.by_format.get(e.attrs.get("format", "")) if e.kind == "log_notable" else None
+    if meaning is not None:
+        severity = meaning.severity
+    elif e.kind in FAILURE_KINDS and not _benign(e):
+        meaning = k.match(_message_of(e.text))
+        severity = "error"
+    else:
+        return None
+    key = meaning.format if meaning is not None else f"{e.kind}:{sorted((k, str(v)) for k, v in e.attrs.items())}"
+    return key, NotableLine(path=e.path, line=e.line, text=e.text, side=e.side.value, severity=severity,
+                            meaning=meaning.meaning if meaning else _kind_meaning(e.kind),
+                            look_at=list(meaning.look_at) if meaning else [])
+
+
+def _message_of(text: str) -> str:
+    """The bare message of a charon line (what follows ``NN[GRP] <name|N>``), else the text."""
+    import re
+    m = re.search(r"\d{2,}\[[A-Z]{3}[0-4]?\] (?:<[^>]*> )?", text)
+    return text[m.end():] if m else text.strip()
+
+
+_KIND_MEANINGS = {
+    "client_error": "The Apple client reported an error.",
+    "cert_problem": "A certificate could not be verified.",
+    "auth_failed": "Authentication failed.",
+    "notify_error": "An error notify was sent or received.",
+    "no_proposal": "No acceptable proposal.",
+    "child_failed": "The CHILD_SA could not be created.",
+    "virtual_ip_failed": "No virtual IP could be assigned.",
+    "dns_error": "The server name could not be resolved.",
+}
+
+
+def _kind_meaning(kind: str) -> str:
+    return _KIND_MEANINGS.get(kind, "The log reports a failure here.")
+
+
+def _where_it_stops(last: Event | None) -> str | None:
+    if last is None:
+        return None
+    a = last.attrs
+    verb = "received" if a.get("direction") == "in" else "sent"
+    what = f"{a.get('exchange', '?')} {a.get('msg_type', 'message')}".strip()
+    answer = " before its answer" if a.get("msg_type") == "request" else ""
+    return f"the log stops after the {what} {verb} at {last.path}:{last.line}{answer}"
+
+
+def _next_steps(report: Report, status: str, stops_at: str | None, notable: list[NotableLine]) -> list[str]:
+    steps: list[str] = []
+    sides = {i.side for i in report.inputs}
+    for f in report.findings:
+        if f.basis == "decisive":
+            confirm = next((n[len("to confirm: "):] for n in f.notes if n.startswith("to confirm: ")), None)
+            if confirm:
+                steps.append(f"to confirm {f.id}: {confirm}")
+    if status == "inconclusive" and stops_at:
+        steps.append(f"{stops_at}: paste the log up to at least 30 seconds later (the answer, or the timeout)")
+    if status in ("unidentified-failure", "inconclusive", "no-ike") or (
+            report.findings and report.findings[0].confidence < 0.5):
+        if "server" not in sides:
+            steps.append(GATEWAY_LOG_STEP)
+        if "client" not in sides:
+            steps.append(CLIENT_LOG_STEP)
+    if status == "unidentified-failure":
+        steps.append(PROFILE_STEP)
+    if status == "no-ike":
+        steps.append("no IKE message reached this log: check that the client's packets reach the gateway "
+                     "(UDP 500 and 4500: `tcpdump -ni any udp port 500 or udp port 4500` on the gateway)")
+    return list(dict.fromkeys(steps))

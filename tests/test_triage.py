@@ -1,0 +1,99 @@
+"""The report is never empty-handed: status, lines no finding explains, what to collect next.
+
+Inputs are real logs (lab samples) cut the way posters cut them: a log that stops early, an
+error line alone, a healthy log.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from diagnose.api import diagnose_paths
+from diagnose.knowledge import knowledge
+from diagnose.report.markdown import render_markdown
+from samples_index import SAMPLES, all_samples
+
+
+def _cut(sample: str, first: int, last: int, tmp_path: Path) -> Path:
+    src = SAMPLES / sample
+    out = tmp_path / src.name
+    out.write_bytes(b"".join(src.read_bytes().splitlines(keepends=True)[first - 1:last]))
+    return out
+
+
+def test_a_log_that_stops_after_the_ike_auth_request_is_inconclusive_and_says_where(tmp_path):
+    # lab-no-certreq's gateway log up to the client's IKE_AUTH request (line 30): no answer yet
+    report = diagnose_paths([str(_cut("lab-no-certreq/server-charon.log", 1, 31, tmp_path))])
+    assert report.status == "inconclusive" and not report.findings
+    assert "IKE_AUTH request received" in report.verdict and ":30" in report.verdict
+    assert any("paste the log up to" in s for s in report.next_steps)
+    assert not report.failed  # nothing failed yet: exit 0
+
+
+def test_an_error_line_the_catalog_does_not_name_is_an_unidentified_failure(tmp_path):
+    # a line charon prints when a CHILD_SA cannot be built, with nothing else around it
+    src = SAMPLES / "lab-ts-unacceptable/server-charon.log"
+    line = next(i for i, t in enumerate(src.read_text().splitlines(), 1) if "failed to establish CHILD_SA" in t)
+    report = diagnose_paths([str(_cut("lab-ts-unacceptable/server-charon.log", line, line, tmp_path))])
+    assert report.status == "unidentified-failure" and report.failed
+    [n] = report.notable_lines
+    assert n.line == 1 and n.severity == "error" and n.meaning and n.look_at
+    assert report.verdict.startswith("UNIDENTIFIED FAILURE")
+    # the gateway log alone: ask for the Mac's side and the configuration
+    assert any("log show" in s for s in report.next_steps) and any("ikedoctor check" in s for s in report.next_steps)
+
+
+def test_healthy_samples_are_healthy_and_failures_are_failures():
+    for s in all_samples():
+        if getattr(s, "corpus", False):
+            continue
+        report = diagnose_paths([str(p) for p in s.log_files()])
+        if s.expect:
+            assert report.status == "failure", s.name
+        elif report.sessions and any(x.outcome == "established" for x in report.sessions):
+            assert report.status == "healthy", s.name
+
+
+def test_lines_a_finding_cites_are_not_repeated_as_notable():
+    report = diagnose_paths([str(SAMPLES / "lab-no-matching-config")])
+    cited = {(e.path, e.line) for f in report.findings for e in f.evidence}
+    assert report.findings and report.notable_lines
+    assert not cited & {(n.path, n.line) for n in report.notable_lines}
+
+
+def test_decisive_findings_name_what_would_confirm_them(tmp_path):
+    report = diagnose_paths([str(_cut("lab-ike-proposal-mismatch-ios-legacy/server-charon.log", 16, 17, tmp_path))])
+    assert report.findings[0].basis == "decisive"
+    assert any(s.startswith("to confirm ike-proposal-mismatch:") for s in report.next_steps)
+
+
+def test_json_and_markdown_carry_status_notable_lines_and_next_steps(tmp_path):
+    report = diagnose_paths([str(_cut("lab-ts-unacceptable/server-charon.log", 1, 200, tmp_path))])
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["status"] == report.status and "notable_lines" in data and "next_steps" in data
+    md = render_markdown(report)
+    assert "Status: `" in md
+    if report.notable_lines:
+        assert "## Lines no finding explains" in md
+
+
+def test_every_hand_written_meaning_names_a_notable_format():
+    import tomllib
+    from diagnose.catalog.model import patterns_dir
+    data = tomllib.loads((patterns_dir() / "knowledge" / "meanings.toml").read_text("utf-8"))
+    k = knowledge()
+    missing = [f["format"] for f in data["format"] if f["format"] not in k.by_format]
+    assert not missing, f"meanings.toml formats not in charon-notable.tsv: {missing}"
+
+
+def test_notable_formats_are_charons_own(request):
+    """Every format of the knowledge table is verbatim in strongSwan's source (the shared reference)."""
+    import csv
+    import pytest
+    ref = Path(__file__).resolve().parents[2] / "shared" / "reference" / "charon-messages.tsv"
+    if not ref.is_file():
+        pytest.skip("shared/reference is not beside this checkout")
+    known = {r["format"].strip() for r in csv.DictReader(ref.read_text("utf-8").splitlines(), delimiter="\t",
+                                                        quoting=csv.QUOTE_NONE)}
+    assert set(knowledge().by_format) <= known
