@@ -117,11 +117,12 @@ def open_input(src: Source, opts: Options, stream: bool = False) -> OpenedInput:
     rstats = ReadStats()
     lines: Iterator[tuple[int, str]] = numbered_lines(_wrap(Prepend(head_bytes, raw)), rstats)
     # decided once from the head: a clean log takes no extra step per line
-    wrap = wrap_for(parser, pieces, prof.width) if prof.width else None
-    if wrap is not None:  # the head shows hard-wrapped lines: glue the pieces back
+    wrapped = wrap_for(parser, pieces, prof.width) if prof.width else None
+    if wrapped is not None:  # the head shows hard-wrapped lines: glue the pieces back
+        wrap, starts = wrapped
         cut = paste.cleaned(lines, prof) if prof.cleans else paste.as_pieces(lines)
-        lines = paste.rejoined(cut, wrap, parser.starts_record,  # type: ignore[attr-defined]
-                               complete=getattr(parser, "complete_record", None))
+        lines = paste.rejoined(cut, wrap, starts, complete=getattr(parser, "complete_record", None),
+                               reads=getattr(parser, "reads_record", None))
     elif prof.cleans:
         lines = paste.texts(paste.cleaned(lines, prof))
     return OpenedInput(src, parser, ctx, rstats, raw, lines, bool(forced))

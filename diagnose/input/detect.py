@@ -7,6 +7,8 @@ refused here, before any parser sees it.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ..errors import InputError
 from ..parsers.base import LogParser
 from .paste import Piece, Wrap, rejoin_head, wrap_of
@@ -16,17 +18,30 @@ HEAD_LINES = 200
 THRESHOLD = 0.3
 
 
+def starts_of(parser: LogParser, head: list[Piece]) -> Callable[[str], bool] | None:
+    """The parser's test for "this line starts a record", tuned to this input when it can be."""
+    starts_for = getattr(parser, "starts_for", None)
+    if starts_for is not None:
+        return starts_for([t for _, t, _ in head])  # type: ignore[no-any-return]
+    return getattr(parser, "starts_record", None)
+
+
 def _as_read(parser: LogParser, head: list[Piece], width: int | None) -> list[str]:
-    starts = getattr(parser, "starts_record", None)
-    if width is None or starts is None:
+    starts = starts_of(parser, head) if width is not None else None
+    if starts is None:
         return [t for _, t, _ in head]
-    return rejoin_head(head, width, starts, getattr(parser, "complete_record", None))
+    return rejoin_head(head, width, starts, getattr(parser, "complete_record", None),
+                       getattr(parser, "reads_record", None))
 
 
-def wrap_for(parser: LogParser, head: list[Piece], width: int | None) -> Wrap | None:
-    """How the input was wrapped as this parser reads it (None: not wrapped, or no way to tell)."""
-    starts = getattr(parser, "starts_record", None)
-    return None if starts is None else wrap_of(head, width, starts, getattr(parser, "complete_record", None))
+def wrap_for(parser: LogParser, head: list[Piece], width: int | None) -> tuple[Wrap, Callable[[str], bool]] | None:
+    """How the input was wrapped as this parser reads it, and the start test that found it
+    (None: not wrapped, or no way to tell)."""
+    starts = starts_of(parser, head)
+    if starts is None:
+        return None
+    wrap = wrap_of(head, width, starts, getattr(parser, "complete_record", None))
+    return None if wrap is None else (wrap, starts)
 
 
 def looks_binary(head: bytes) -> bool:

@@ -174,7 +174,8 @@ class Wrap:
 
 def rejoined(lines: Iterable[Piece], wrap: Wrap, starts: Callable[[str], bool],
              cut_lengths: list[int] | None = None,
-             complete: Callable[[str], bool] | None = None) -> Iterator[tuple[int, str]]:
+             complete: Callable[[str], bool] | None = None,
+             reads: Callable[[str], bool] | None = None) -> Iterator[tuple[int, str]]:
     """Glue hard-wrapped continuation pieces back onto the line they were cut from.
 
     A piece continues the line before it when it does not start like a record of the
@@ -185,31 +186,55 @@ def rejoined(lines: Iterable[Piece], wrap: Wrap, starts: Callable[[str], bool],
     ``complete`` (optional, per format) says a line is already a whole message, so the
     prose a poster wrote under it is not glued on.  Lengths are those of the pieces as
     pasted (``Piece``): a quote marker or backtick was there when the wrap measured.
+
+    A piece exactly ``width`` long may end at a word (a word wrap that filled the line)
+    or inside one (``fold``); where the paste's mode guessed and ``reads`` (optional, per
+    format: "I know this message") rejects the result, the other reading is taken if
+    the format reads that one.
     """
     width = wrap.width
-    held: tuple[int, str] | None = None
+    held: list = []  # [lineno, text, alternative text or None]
     last_len = 0  # length of the physical piece last added to ``held``
     for lineno, text, raw_len in lines:
         # after a piece cut at exactly the width (fold), leading spaces are where the cut fell,
         # not a format's indentation: only the text decides whether a record starts
         cut_here = wrap.cut and last_len >= width
-        if held is not None and text.strip() and _continues(last_len, text, width) \
+        if held and text.strip() and _continues(last_len, text, width) \
                 and not starts(text.lstrip() if cut_here else text) \
                 and not (complete is not None and not cut_here and complete(held[1])):
             prev = held[1]
             if cut_lengths is not None:
                 cut_lengths.append(last_len)
-            sep = "" if (wrap.cut or prev.endswith(" ") or text.startswith(" ")
-                         or (last_len >= width and _cut_word(prev, text, width))) else " "
-            held = (held[0], prev + sep + text)
+            sep = _separator(prev, text, last_len, wrap)
+            guessed = last_len >= width and not (prev.endswith(" ") or text.startswith(" "))
+            other = held[2] if held[2] is not None else prev
+            held[2] = other + (("" if sep else " ") if guessed else sep) + text \
+                if (guessed or held[2] is not None) else None
+            held[1] = prev + sep + text
             last_len = raw_len
             continue
-        if held is not None:
-            yield held
-        held = (lineno, text)
+        if held:
+            yield held[0], _settled(held[1], held[2], reads)
+        held = [lineno, text, None]
         last_len = raw_len
-    if held is not None:
-        yield held
+    if held:
+        yield held[0], _settled(held[1], held[2], reads)
+
+
+def _settled(text: str, other: str | None, reads: Callable[[str], bool] | None) -> str:
+    if other is None or reads is None or reads(text):
+        return text
+    return other if reads(other) else text
+
+
+def _separator(prev: str, text: str, last_len: int, wrap: Wrap) -> str:
+    """What the wrap took out between two pieces: a space where a word wrap broke the line,
+    nothing where ``fold`` (or a word wrap chopping an over-long word) cut it at the width."""
+    if prev.endswith(" ") or text.startswith(" "):
+        return ""
+    if last_len < wrap.width:  # short of the width: only a word wrap ends a piece there
+        return " "
+    return "" if wrap.cut or _cut_word(prev, text, wrap.width) else " "
 
 
 def _cut_word(prev: str, text: str, width: int) -> bool:
@@ -223,8 +248,9 @@ def wrap_of(head: list[Piece], width: int | None, starts: Callable[[str], bool],
     """How the head was wrapped as a format with this ``starts`` reads it; None: not wrapped.
 
     ``fold`` cuts every long line into pieces of exactly ``width``; a mail client's word
-    wrap leaves pieces of varying length, so two or more pieces all exactly ``width``
-    long mean ``fold``; one such piece does when ``width`` is one people pass to ``fold``.
+    wrap leaves pieces of varying length, so two or more pieces (nine in ten) exactly
+    ``width`` long mean ``fold``; one such piece does when ``width`` is one people pass
+    to ``fold``.
     """
     if width is None:
         return None
@@ -234,17 +260,20 @@ def wrap_of(head: list[Piece], width: int | None, starts: Callable[[str], bool],
         pass
     if not lengths:
         return None
-    cut = all(n == width for n in lengths) and (len(lengths) >= 2 or width in FOLD_WIDTHS)
+    full = sum(1 for n in lengths if n >= width)
+    # nearly every piece cut at exactly the width (a stray line of prose may be glued on too)
+    cut = full * 10 >= len(lengths) * 9 and (full >= 2 or width in FOLD_WIDTHS)
     return Wrap(width, cut=cut)
 
 
 def rejoin_head(head: list[Piece], width: int | None, starts: Callable[[str], bool],
-                complete: Callable[[str], bool] | None = None) -> list[str]:
+                complete: Callable[[str], bool] | None = None,
+                reads: Callable[[str], bool] | None = None) -> list[str]:
     """The head as a format with this ``starts`` would read it, wrapped pieces rejoined."""
     wrap = wrap_of(head, width, starts, complete)
     if wrap is None:
         return [t for _, t, _ in head]
-    return [t for _, t in rejoined(head, wrap, starts, complete=complete)]
+    return [t for _, t in rejoined(head, wrap, starts, complete=complete, reads=reads)]
 
 
 def _continues(last_len: int, text: str, width: int) -> bool:

@@ -185,7 +185,7 @@ class Table:
             return None
         found: list[tuple[MessageRule, Any]] = []
         for rule in (*self.by_word.get(head.split(" ", 1)[0], ()), *self.floating):
-            if not _holds_literal(head, rule.literals):
+            if not _elision_fits(head, rule.format, rule.literals):
                 continue  # the head must hold some of the format's own text, not only a conversion
             try:
                 m = rule.rx.match(head, partial=True, timeout=MATCH_TIMEOUT)
@@ -229,9 +229,14 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
-def _holds_literal(head: str, literals: tuple[str, ...]) -> bool:
-    """Some fixed text of the format is in the head (or the head is cut inside it)."""
-    return any(lit.strip() in head or head in lit for lit in literals)
+def _elision_fits(head: str, fmt: str, literals: tuple[str, ...]) -> bool:
+    """The head is the format's own opening: it holds the fixed text before the first
+    conversion (or is cut inside it); a format that opens with a conversion needs its
+    longest fixed piece in the head.  A stray short piece (`` to ``) is not enough."""
+    opening = _PRINTF.split(fmt, 1)[0].strip()
+    if opening:
+        return head.startswith(opening) or opening.startswith(head)
+    return bool(literals) and literals[0].strip() in head
 
 
 def elided_head(msg: str) -> str | None:
@@ -338,7 +343,7 @@ class Reference:
             return False
         for fmt in (*self.by_word.get(head.split(" ", 1)[0], ()), *self.floating):
             try:
-                if _holds_literal(head, self._literals(fmt)) \
+                if _elision_fits(head, fmt, self._literals(fmt)) \
                         and self._compiled(fmt).match(head, partial=True, timeout=MATCH_TIMEOUT):
                     return True
             except TimeoutError:
