@@ -230,6 +230,14 @@ def mark_overlaps(sessions: list[Session]) -> None:
     the whole log shows, so the builder derives it once here.
     """
     timeline: list[tuple[int, int, Event, Session]] = []
+    # the line of the last DELETE the peer sent for each session's IKE_SA: a client that deletes
+    # its old IKE_SA after the new one is up replaced it on purpose (make-before-break
+    # reauthentication, the 6.x default); a client that forgot its SA never deletes it
+    peer_deleted: dict[str, int] = {}
+    for s in sessions:
+        for e in s.events:
+            if e.kind == "delete" and e.attrs.get("what") == "ike" and e.attrs.get("direction") == "in":
+                peer_deleted[s.id] = max(peer_deleted.get(s.id, 0), e.line)
     for s in sessions:
         for e in s.events:
             if e.kind == "ike_established" or e.kind in _ENDS or (e.kind == "delete" and e.attrs.get("what") == "ike"):
@@ -243,7 +251,7 @@ def mark_overlaps(sessions: list[Session]) -> None:
                 continue
             old = alive.get(rid)
             replaced = any(x.kind == "duplicate_replaced" for x in s.events)
-            if old is not None and old is not s and not replaced:
+            if old is not None and old is not s and not replaced and peer_deleted.get(old.id, 0) < e.line:
                 prev = established_at[old.id]
                 s.events.append(Event(kind="overlapping_sa", path=e.path, line=e.line, text=e.text, time=e.time,
                                       side=e.side, ike_id=e.ike_id, ike_name=e.ike_name, thread=e.thread,

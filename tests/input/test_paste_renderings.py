@@ -40,5 +40,6 @@ def test_pasted_sample_keeps_its_first_finding(sample, rendering, tmp_path):
         dst = tmp_path / src.name
         dst.write_text("\n".join(render(lines)), "utf-8")
         out.append(dst)
-    # the same first finding as the original gives (for an xfail corpus case that is not its label)
+    # the same first finding as the original paste (lab samples: their expect; corpus cases: whatever
+    # the undamaged paste gives, right or wrong: damage must not change the answer)
     assert first_finding(out) == first_finding(_logs(sample))

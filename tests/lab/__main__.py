@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from .runner import install_signal_cleanup, missing_requirements
-from .samples import write_sample
+from .samples import strongswan_version, write_sample
 from .scenario import Scenario, ScenarioError, load_all
 from .suite import run_all
 
@@ -42,7 +42,8 @@ def _cmd_run(args: argparse.Namespace, write_to: Path | None) -> int:
         print(f"lab unavailable: {reason}", file=sys.stderr)
         return 2
     install_signal_cleanup()
-    scenarios = load_all(args.only)
+    major = strongswan_version().split(".")[0]
+    scenarios = [s for s in load_all(args.only) if s.runs_on(major)]
     workroot = Path(tempfile.mkdtemp(prefix="ikdlab-"))
     start = time.monotonic()
     try:

@@ -34,6 +34,23 @@ from .scenario import Scenario, Side, Step
 
 CHARON = Path("/usr/lib/ipsec/charon")
 REQUIRED_TOOLS = ("ip", "swanctl", "pki", "unshare", "nft")
+#: A Debian root (e.g. Debian 13's strongSwan 6.0.x, made with mmdebstrap) whose charon the lab
+#: runs instead of the host's: chrooted inside the same namespaces, with the run's directory
+#: bind-mounted at the same path. Unset: the host's charon (Debian 12's 5.9.8).
+ROOT_ENV = "IKD_LAB_CHARON_ROOT"
+
+
+def charon_root() -> Path | None:
+    value = os.environ.get(ROOT_ENV, "").strip()
+    return Path(value) if value else None
+
+
+def available_plugins(root: Path | None) -> set[str] | None:
+    """Plugin names shipped in a charon root (None for the host: PLUGINS is made for it)."""
+    if root is None:
+        return None
+    d = root / "usr" / "lib" / "ipsec" / "plugins"
+    return {f.name[len("libstrongswan-"):-3] for f in d.glob("libstrongswan-*.so")}
 
 # Explicit plugin list (charon.load with load_modular = no): kernel-libipsec (userspace ESP over
 # /dev/net/tun, because the sandbox kernels may lack XFRM ESP) before kernel-netlink, and no
@@ -55,7 +72,11 @@ def missing_requirements() -> str | None:
         return "the lab needs root (network namespaces, veth, tmpfs mounts)"
     if not os.path.exists("/dev/net/tun"):
         return "the lab needs /dev/net/tun (charon's kernel-libipsec plugin)"
-    if not CHARON.exists():
+    root = charon_root()
+    charon = (root / str(CHARON).lstrip("/")) if root else CHARON
+    if not charon.exists():
+        if root:
+            return f"{charon} not found: {ROOT_ENV} must name a Debian root with strongswan-charon"
         return f"{CHARON} not found: run .ci/install-lab-deps.sh (Debian strongSwan packages)"
     for tool in REQUIRED_TOOLS:
         if shutil.which(tool) is None:
@@ -64,7 +85,9 @@ def missing_requirements() -> str | None:
 
 
 def charon_package_version() -> str:
-    proc = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "strongswan-charon"],
+    root = charon_root()
+    admin = ["--admindir", str(root / "var" / "lib" / "dpkg")] if root else []
+    proc = subprocess.run(["dpkg-query", *admin, "-W", "-f=${Version}", "strongswan-charon"],
                           capture_output=True, text=True, check=False)
     return proc.stdout.strip() or "unknown"
 
@@ -146,10 +169,18 @@ def logging_settings(side: Side, logfile: Path) -> dict[str, object]:
     return {f"{base}.{k}": v for k, v in {**opts, **levels}.items()}
 
 
-def strongswan_conf(side: Side, vici: Path, logfile: Path) -> str:
+def _plugin_list(names: str, available: set[str] | None) -> str:
+    """The plugin list, without the plugins a charon root does not ship (6.x builds fold aes,
+    sha1, sha2, hmac, ... into openssl)."""
+    if available is None:
+        return names
+    return " ".join(n for n in names.split() if n.lstrip("!") in available)
+
+
+def strongswan_conf(side: Side, vici: Path, logfile: Path, available: set[str] | None = None) -> str:
     settings: dict[str, object] = {
         "load_modular": False,
-        "load": PLUGINS,
+        "load": _plugin_list(PLUGINS, available),
         "plugins.vici.socket": f"unix://{vici}",
         "plugins.kernel-netlink.fwmark": "!0x42",
         "plugins.kernel-libipsec.allow_peer_ts": False,
@@ -157,6 +188,8 @@ def strongswan_conf(side: Side, vici: Path, logfile: Path) -> str:
     }
     settings.update(logging_settings(side, logfile))
     settings.update(side.charon)
+    if "load" in side.charon:
+        settings["load"] = _plugin_list(str(side.charon["load"]), available)
     return "charon {\n" + _render_tree(_conf_tree(settings)) + "\n}\n"
 
 
@@ -208,7 +241,17 @@ mount -t tmpfs -o mode=0755 ikdrun /run
 hostname {hostname}
 {syslog}
 export STRONGSWAN_CONF={conf}
-exec {charon}
+{chroot}exec {charon}
+"""
+
+# Runs a charon from another Debian root: the run's directory at the same path inside it, a
+# private /run, the (possibly private) /dev and /proc; all in charon's own mount namespace.
+CHROOT_SH = """\
+mkdir -p {root}{workdir}
+mount --bind {workdir} {root}{workdir}
+mount -t tmpfs -o mode=0755 ikdrun6 {root}/run
+mount --rbind /dev {root}/dev
+mount -t proc proc {root}/proc
 """
 
 PRIVATE_DEV_WITH_RSYSLOG = """\
@@ -370,7 +413,8 @@ class LabRun:
         assert self.pki is not None
         install_credentials(sd, d.side, self.pki, gateway=d.name == "gw")
         (sd / "swanctl.conf").write_text(d.side.swanctl)
-        (d.directory / "strongswan.conf").write_text(strongswan_conf(d.side, d.vici, d.logfile))
+        (d.directory / "strongswan.conf").write_text(
+            strongswan_conf(d.side, d.vici, d.logfile, available_plugins(charon_root())))
         syslog = ""
         if d.side.log == "syslog-rsyslog":
             rconf = d.directory / "rsyslog.conf"
@@ -378,8 +422,12 @@ class LabRun:
             syslog = PRIVATE_DEV_WITH_RSYSLOG.format(rsyslog_conf=rconf,
                                                      pidfile=d.directory / "rsyslogd.pid")
         start = d.directory / "start.sh"
+        root = charon_root()
+        chroot = CHROOT_SH.format(root=root, workdir=self.workdir.resolve()) if root else ""
+        charon = f"chroot {root} {CHARON}" if root else str(CHARON)
         start.write_text(START_SH.format(netns=d.netns, hostname=d.hostname, syslog=syslog,
-                                         conf=d.directory / "strongswan.conf", charon=CHARON))
+                                         conf=d.directory / "strongswan.conf", charon=charon,
+                                         chroot=chroot))
         start.chmod(0o755)
 
     def _start(self, d: Daemon) -> None:

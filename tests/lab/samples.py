@@ -15,7 +15,7 @@ from pathlib import Path
 from .runner import RunResult, charon_package_version, format_to_regex
 from .scenario import Scenario
 
-STRONGSWAN_VERSION = "5.9.8"
+STRONGSWAN_VERSION = "5.9.8"  # the host's (Debian 12); a charon root says its own
 # ../shared/reference beside the repository (a worktree one level deeper finds it one level up)
 _REFERENCE_DIRS = [Path(__file__).resolve().parents[n] / "shared" / "reference" for n in (3, 4)]
 REFERENCE_DIR = next((d for d in _REFERENCE_DIRS if d.is_dir()), _REFERENCE_DIRS[0])
@@ -71,15 +71,30 @@ def _toml_list(values: list[str]) -> str:
     return "[" + ", ".join(_toml_str(v) for v in values) + "]"
 
 
+def strongswan_version() -> str:
+    """5.9.8 for the host's charon; the upstream version of a charon root's package (6.0.1-6 -> 6.0.1)."""
+    from .runner import charon_root
+    if charon_root() is None:
+        return STRONGSWAN_VERSION
+    return charon_package_version().split("-", 1)[0].split(":", 1)[-1]
+
+
+def sample_prefix() -> str:
+    """``lab-`` for the host's 5.9.8, ``lab6-`` for a 6.x charon root."""
+    return "lab-" if strongswan_version() == STRONGSWAN_VERSION else f"lab{strongswan_version().split('.')[0]}-"
+
+
 def sample_toml(scenario: Scenario, generated: str) -> str:
-    source = (f"ikedoctor lab: strongSwan {STRONGSWAN_VERSION} (Debian package strongswan-charon "
-              f"{charon_package_version()}) charon gateway and charon initiator in network namespaces")
+    version = strongswan_version()
+    where = "" if version == STRONGSWAN_VERSION else ", from a Debian 13 root made with mmdebstrap"
+    source = (f"ikedoctor lab: strongSwan {version} (Debian package strongswan-charon "
+              f"{charon_package_version()}{where}) charon gateway and charon initiator in network namespaces")
     description = " ".join(scenario.description.split()) + " Client played: " + " ".join(scenario.apple.split())
     lines = [
         f"source = {_toml_str(source)}",
         f"scenario = {_toml_str(scenario.id)}",
         f"generated = {_toml_str(generated)}",
-        f"strongswan_version = {_toml_str(STRONGSWAN_VERSION)}",
+        f"strongswan_version = {_toml_str(version)}",
         f"description = {_toml_str(description)}",
         f"expect = {_toml_list(scenario.expect)}",
         f"expect_server_only = {_toml_list(scenario.expect_server_only)}",
@@ -96,8 +111,8 @@ def write_sample(result: RunResult, out_root: Path, generated: str | None = None
     scenario = result.scenario
     generated = generated or _dt.date.today().isoformat()
     out_root.mkdir(parents=True, exist_ok=True)
-    final = out_root / f"lab-{scenario.id}"
-    tmp = Path(tempfile.mkdtemp(prefix=f".lab-{scenario.id}.", dir=out_root))
+    final = out_root / f"{sample_prefix()}{scenario.id}"
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=out_root))
     try:
         shutil.copyfile(result.server_log, tmp / "server-charon.log")
         shutil.copyfile(result.client_log, tmp / "client-charon.log")
@@ -109,7 +124,7 @@ def write_sample(result: RunResult, out_root: Path, generated: str | None = None
         os.chmod(tmp, 0o755)
         old = None
         if final.exists():
-            old = out_root / f".lab-{scenario.id}.old"
+            old = out_root / f".{final.name}.old"
             if old.exists():
                 shutil.rmtree(old)
             os.replace(final, old)

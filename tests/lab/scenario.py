@@ -78,10 +78,16 @@ class Scenario:
     client_lines: list[str]
     max_seconds: float
     path: Path
+    #: strongSwan major versions the scenario can be played with (a 6.x charon cannot start
+    #: without openssl, so "a DH group without its plugin" is a 5.x scenario)
+    strongswan: tuple[str, ...] = ("5", "6")
 
     @property
     def healthy(self) -> bool:
         return not self.expect
+
+    def runs_on(self, major: str) -> bool:
+        return major in self.strongswan
 
 
 def _req(data: dict, key: str, kind: type, where: str) -> Any:
@@ -152,6 +158,7 @@ def load_scenario(path: Path) -> Scenario:
         client_lines=list(lines.get("client", [])),
         max_seconds=float(data.get("max_seconds", 60)),
         path=path,
+        strongswan=tuple(str(v) for v in data.get("strongswan", ("5", "6"))),
     )
 
 
