@@ -69,8 +69,9 @@ def knowledge() -> Knowledge:
                           quoting=csv.QUOTE_NONE)
     for r in rows:
         fmt = r["format"]
-        own = formats.get(fmt) or topics.get(r["topic"]) or topics.get("other", {})
-        m = Meaning(format=fmt, severity=r["severity"], topic=r["topic"], meaning=own.get("meaning", ""),
+        topic = topics.get(r["topic"]) or topics.get("other", {})
+        own = {**topic, **formats.get(fmt, {})}  # a format's own entry, its topic's for what it leaves out
+        m = Meaning(format=fmt, severity=own.get("severity", r["severity"]), topic=r["topic"], meaning=own.get("meaning", ""),
                     look_at=tuple(own.get("look_at", ())))
         rx, first = compile_format(fmt)
         rule = _Rule(m, rx, literals_of(fmt))

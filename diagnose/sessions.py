@@ -92,6 +92,7 @@ class SessionBuilder:
         self.thread_last: dict[str, Session] = {}
         self.epoch = 0
         self.anon = 0
+        self.half: dict[str, bool | None] = {}  # session id -> half open (see _half_open_step)
 
     def new(self, peer: str | None, uid: str | None = None) -> Session:
         self.anon += 1
@@ -159,6 +160,7 @@ class SessionBuilder:
     def place(self, job: list[Event], key: str) -> None:
         session = self.resolve(job, key)
         for ev in job:
+            self.half[session.id] = _half_open_step(self.half.get(session.id, False), ev)
             if self.attach is None:
                 session.events.append(ev)
             else:
@@ -170,6 +172,10 @@ class SessionBuilder:
                 session.ike_name = ev.ike_name
         if key != "-":
             self.thread_last[key] = session
+
+    def half_open(self) -> Session | None:
+        """The latest session still half open (its IKE_SA_INIT answered, nothing after)."""
+        return next((s for s in reversed(self.sessions) if self.half.get(s.id)), None)
 
     def resolve(self, job: list[Event], key: str) -> Session:
         uid = next((e.ike_id for e in job if e.ike_id), None)
@@ -191,6 +197,8 @@ class SessionBuilder:
             s = self.new(peer)
         elif peer and peer in self.by_peer:
             s = self.by_peer[peer]
+        elif any(e.kind == "half_open_timeout" for e in job) and (h := self.half_open()) is not None:
+            s = h  # older charon names no SA in "deleting half open IKE_SA after timeout"
         elif key in self.thread_last and key != "-":
             s = self.thread_last[key]
         elif self.sessions:
@@ -201,6 +209,19 @@ class SessionBuilder:
             s.peer = s.peer or peer
             self.by_peer[peer] = s
         return s
+
+
+def _half_open_step(state: bool | None, e: Event) -> bool | None:
+    """A session's half-open state after one more event: True once the gateway answered
+    IKE_SA_INIT with SA, None (never again) once the SA is established, timed out or deleted."""
+    if state is None:
+        return None
+    if e.kind in ("ike_established", "half_open_timeout", "ike_deleted"):
+        return None
+    if (e.kind == "message" and e.attrs.get("exchange") == "IKE_SA_INIT" and e.attrs.get("direction") == "out"
+            and e.attrs.get("msg_type") == "response" and "SA" in (e.attrs.get("payloads") or ())):
+        return True
+    return state
 
 
 def build_sessions(events: Iterable[Event], path: str, side: Side) -> list[Session]:

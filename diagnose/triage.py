@@ -49,7 +49,8 @@ class TriageCollector:
     SHOWN = 16  # per distinct message: candidates to show (a finding cites at most a few of them)
 
     def __init__(self) -> None:
-        self.any_failed = False
+        self.failed: list[tuple[str, tuple]] = []  # (peer, start order) of failed sessions
+        self.established: dict[str, list[tuple]] = {}  # peer -> start orders of established sessions
         self.last_message: Event | None = None
         self.shown: dict[str, list[NotableLine]] = {}
         self.where: dict[str, list[tuple[str, int]]] = {}
@@ -58,10 +59,13 @@ class TriageCollector:
         self.last_by_peer: dict[str, tuple[tuple, str, Event]] = {}
 
     def feed(self, s: Session) -> None:
-        self.any_failed = self.any_failed or _failed(s)
         if s.events:
             first = s.events[0]
             order = (first.time is not None, first.time or first.line, first.path, first.line)
+            if _failed(s):
+                self.failed.append((s.peer or s.path, order))
+            elif s.outcome == "established":
+                self.established.setdefault(s.peer or s.path, []).append(order)
             latest = self.last_by_peer.get(s.peer or s.path)
             if latest is None or order > latest[0]:
                 self.last_by_peer[s.peer or s.path] = (order, s.outcome, s.events[-1])
@@ -90,7 +94,7 @@ class TriageCollector:
         stops_at = None
         if report.findings:
             status = "failure"
-        elif self.any_failed or (not established and any(n.severity == "error" for n in notable)):
+        elif self._unrecovered() or (not established and any(n.severity == "error" for n in notable)):
             status = "unidentified-failure"
         elif established and not (pending := self._pending()):
             status = "healthy"
@@ -105,6 +109,11 @@ class TriageCollector:
             status = "inconclusive"
             stops_at = _where_it_stops(self.last_message)
         return Triage(status, stops_at, notable, _next_steps(report, status, stops_at, notable))
+
+    def _unrecovered(self) -> bool:
+        """A failed session after which its client never got an IKE_SA up (a retry that worked,
+        like the INVALID_KE round trip or a second password attempt, is no failure of the log)."""
+        return any(not any(o > order for o in self.established.get(peer, ())) for peer, order in self.failed)
 
     def _pending(self) -> list[Event]:
         """Last events of peers whose latest session neither came up nor failed nor ended."""
