@@ -30,6 +30,11 @@ _QUOTES = {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d":
 _SPACES = str.maketrans({**{c: " " for c in _SPACE_CHARS}, **{c: None for c in _ZERO_WIDTH}, **_QUOTES})
 _ODD_SPACE = regex.compile("[" + _SPACE_CHARS + _ZERO_WIDTH + "".join(_QUOTES) + "]")
 _ENTITY = regex.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,7}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+#: HTML formatting tags a web page's copy or a forum post keeps around lines (``<b>...</b>``,
+#: ``<pre>``, ``<br>``); only these names, so ``<13>``, ``<private>``, ``<Notice>`` and
+#: ``<CLIENT.IP>`` (charon, Apple and masks) are never touched
+_TAG = regex.compile(r"</?(?:b|i|u|em|strong|code|pre|br|tt|kbd|samp|span|p|div|font|details|summary)"
+                     r"(?:\s[^<>]*)?/?>", regex.IGNORECASE)
 
 # decoration in front of a line; each strips one layer, tried until none applies
 _QUOTE = regex.compile(r"^ {0,3}>(?: ?>)* ?")  # "> ", nested "> > " and ">>"
@@ -51,7 +56,7 @@ class PasteProfile:
     """Which repairs an input needs, decided from its head."""
 
     spaces: bool = False  # Unicode spaces, zero-width characters, typographic quotes
-    entities: bool = False  # HTML entities (&gt; &#39; ...)
+    entities: bool = False  # HTML entities (&gt; &#39; ...) and formatting tags (<b>, <pre> ...)
     quotes: bool = False  # "> " quote markers
     bullets: bool = False  # "- " / "* " / "• " in front of every line
     numbers: bool = False  # line numbers in front of every line
@@ -68,8 +73,11 @@ class PasteProfile:
         """One line without the decoration this input carries."""
         if self.spaces:
             line = line.translate(_SPACES)
-        if self.entities and "&" in line:
-            line = html.unescape(line)
+        if self.entities:
+            if "<" in line:  # tags first: an unescaped "&lt;b&gt;" is log text, not a tag
+                line = _TAG.sub("", line)
+            if "&" in line:
+                line = html.unescape(line)
         if self.indent and line.startswith(self.indent):
             line = line[len(self.indent):]
         for _ in range(4):  # decoration nests: "> - `12 | line`"
@@ -105,7 +113,7 @@ def profile(head: list[str]) -> PasteProfile:
         return PasteProfile()
     text = "\n".join(lines)
     spaces = _ODD_SPACE.search(text) is not None
-    entities = _ENTITY.search(text) is not None
+    entities = _ENTITY.search(text) is not None or _TAG.search(text) is not None
     probe = [ln.translate(_SPACES) for ln in lines] if spaces else lines
     n = len(probe)
     # no log line starts with ">" or a bullet: a third of the lines is enough (prose around a

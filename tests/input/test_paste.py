@@ -43,6 +43,7 @@ DECORATIONS = {
     "smart-quotes": lambda ls: [ln.replace("'", "\u2019").replace('"', "\u201d") for ln in ls],
     "entities": lambda ls: [ln.replace("'", "&#39;").replace(">", "&gt;").replace("<", "&lt;") for ln in ls],
     "backticks": backticks,
+    "html-tags": lambda ls: ["<pre>" + ls[0], *ls[1:-1], "<b>" + ls[-1] + "</b><br>"],
     "fence": fenced,
     "quoted": quoted,
     "quoted-nested": lambda ls: quoted(ls, 2),
