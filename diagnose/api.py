@@ -107,21 +107,25 @@ def open_input(src: Source, opts: Options, stream: bool = False) -> OpenedInput:
         raise InputError(src.name, "binary data, not a text log", "skipped")
     head = [t for _, t in numbered_lines(io.BytesIO(head_bytes))]
     prof = paste.profile(head)
+    pieces = list(paste.cleaned(enumerate(head), prof) if prof.cleans else paste.as_pieces(enumerate(head)))
     if prof.cleans:
-        head = [prof.clean(t) for t in head]
+        head = [t for _, t, _ in pieces]
     forced = opts.log_format or src.hints.get("format")
-    parser, _ = choose_parser(src.name, head, forced, prof.width)  # type: ignore[arg-type]
+    parser, _ = choose_parser(src.name, head, forced, prof.width, pieces)  # type: ignore[arg-type]
     side = opts.side or _hint_side(src) or Side.UNKNOWN
     ctx = ParseContext(path=src.name, side=side, year=opts.year or _hint_year(src), tz=opts.tz or hint_tz(src),
                        stream=stream)
     rstats = ReadStats()
-    lines = numbered_lines(_wrap(Prepend(head_bytes, raw)), rstats)
-    if prof.cleans:  # decided once from the head: a clean log takes no extra step per line
-        lines = paste.cleaned(lines, prof)
-    wrap = wrap_for(parser, head, prof.width)
-    if wrap is not None:  # the head shows hard-wrapped lines: glue the pieces back
-        lines = paste.rejoined(lines, wrap, parser.starts_record,  # type: ignore[attr-defined]
-                               complete=getattr(parser, "complete_record", None))
+    lines: Iterator[tuple[int, str]] = numbered_lines(_wrap(Prepend(head_bytes, raw)), rstats)
+    # decided once from the head: a clean log takes no extra step per line
+    wrapped = wrap_for(parser, pieces, prof.width) if prof.width else None
+    if wrapped is not None:  # the head shows hard-wrapped lines: glue the pieces back
+        wrap, starts = wrapped
+        cut = paste.cleaned(lines, prof) if prof.cleans else paste.as_pieces(lines)
+        lines = paste.rejoined(cut, wrap, starts, complete=getattr(parser, "complete_record", None),
+                               reads=getattr(parser, "reads_record", None))
+    elif prof.cleans:
+        lines = paste.texts(paste.cleaned(lines, prof))
     return OpenedInput(src, parser, ctx, rstats, raw, lines, bool(forced))
 
 
