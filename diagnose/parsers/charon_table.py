@@ -45,7 +45,7 @@ MATCH_TIMEOUT = 0.05  # seconds; a pathological line must not hang a batch
 class MessageRule:
     kind: str
     format: str
-    rx: Any
+    groups: int  # capture groups of the format's regex (one per conversion)
     attrs: dict[str, Any]
     first_word: str | None  # literal first word used to index the rule
     #: literal fragments every matching message contains: checked with ``in`` before the regex,
@@ -53,6 +53,16 @@ class MessageRule:
     literals: tuple[str, ...] = ()
     #: ``attrs`` with ``$n`` references pre-split, so building an event does not re-parse them
     plan: tuple[tuple[str, bool, Any], ...] = ()  # (key, is envelope key, compiled value)
+    enum_tokens: bool = False
+    _rx: Any = None
+
+    @property
+    def rx(self) -> Any:
+        """The anchored regex, compiled when a line first gets past the literal gate: a short
+        paste meets a few of the table's formats, a long log the same few thousands of times."""
+        if self._rx is None:
+            self._rx = compile_format(self.format, self.enum_tokens)[0]
+        return self._rx
 
 
 def literals_of(fmt: str) -> tuple[str, ...]:
@@ -148,9 +158,11 @@ def _load_rules() -> list[MessageRule]:
         if "format" in entry:
             fmts.insert(0, entry["format"])
         for fmt in fmts:
-            rx, first = compile_format(fmt, bool(entry.get("enum_tokens", False)))
-            plan = tuple((k, k.startswith("_"), _static(compile_value(v), rx.groups)) for k, v in attrs.items())
-            rules.append(MessageRule(kind, fmt, rx, attrs, first, literals_of(fmt), plan))
+            groups = sum(1 for m in _SPEC_RX.finditer(fmt.strip()) if m.group() != "%%")
+            first = fmt.strip().split(" ", 1)[0]
+            plan = tuple((k, k.startswith("_"), _static(compile_value(v), groups)) for k, v in attrs.items())
+            rules.append(MessageRule(kind, fmt, groups, attrs, None if "%" in first else first, literals_of(fmt),
+                                     plan, bool(entry.get("enum_tokens", False))))
     return rules
 
 
