@@ -20,6 +20,7 @@ is still a recognised line: knowing a line is noise is not a parse failure).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator, Mapping
@@ -75,7 +76,16 @@ class Rule:
     emits: tuple[Emit, ...]
     evidence: str = "src"  # real | src | unconfirmed
     ignore_case: bool = False
-    compiled: Any = field(default=None, compare=False)
+
+    @property
+    def compiled(self) -> Any:
+        """The pattern, compiled when a message first passes the gate (most runs meet a few rules)."""
+        return _compile(self.pattern, self.ignore_case)
+
+
+@lru_cache(maxsize=None)
+def _compile(pattern: str, ignore_case: bool) -> Any:
+    return regex.compile(pattern, regex.IGNORECASE if ignore_case else 0)
 
 
 def E(kind: str, **attrs: Any) -> Emit:  # noqa: N802 - reads like a table column
@@ -83,9 +93,8 @@ def E(kind: str, **attrs: Any) -> Emit:  # noqa: N802 - reads like a table colum
 
 
 def R(id: str, gate: str, pattern: str, *emits: Emit, evidence: str = "src", icase: bool = False) -> Rule:  # noqa: N802,A002
-    flags = regex.IGNORECASE if icase else 0
     gate_cmp = gate.lower() if icase else gate
-    return Rule(id, gate_cmp, pattern, emits, evidence, icase, regex.compile(pattern, flags))
+    return Rule(id, gate_cmp, pattern, emits, evidence, icase)
 
 
 _HEX = r"[0-9A-Fa-f#]+"
