@@ -50,6 +50,11 @@ class Knowledge:
     by_word: dict[str, list[_Rule]] = field(default_factory=dict)
     floating: list[_Rule] = field(default_factory=list)
     by_format: dict[str, Meaning] = field(default_factory=dict)
+    topics: dict[str, Meaning] = field(default_factory=dict)
+
+    def topic(self, name: str) -> Meaning:
+        """What a line of this topic means when its exact message is not known."""
+        return self.topics.get(name) or self.topics.get("other") or Meaning("", "error", name, "")
 
     def match(self, msg: str) -> Meaning | None:
         """The meaning of one bare charon message, or None if it is no known error/warning."""
@@ -76,6 +81,9 @@ def knowledge() -> Knowledge:
     formats = {f["format"]: f for f in meanings.get("format", [])}
     rows = csv.DictReader((folder / "charon-notable.tsv").read_text("utf-8").splitlines(), delimiter="\t",
                           quoting=csv.QUOTE_NONE)
+    for name, t in topics.items():
+        k.topics[name] = Meaning(format="", severity=t.get("severity", "error"), topic=name,
+                                 meaning=t.get("meaning", ""), look_at=tuple(t.get("look_at", ())))
     for r in rows:
         fmt = r["format"]
         topic = topics.get(r["topic"]) or topics.get("other", {})

@@ -170,15 +170,18 @@ def _notable(e: Event, k) -> tuple[str, NotableLine] | None:
     """(key, line) for an error/warning event: one key per distinct message."""
     if e.kind in ("overlapping_sa", "proposal_mismatch"):
         return None
-    meaning = k.by_format.get(e.attrs.get("format", "")) if e.kind == "log_notable" else None
+    meaning = k.by_format.get(e.attrs.get("format") or "") if e.kind == "log_notable" else None
     if meaning is not None:
         severity = meaning.severity
+    elif e.kind == "log_notable":  # a line its own log marks as an error (Apple's message type)
+        meaning = k.topic(e.attrs.get("topic") or "other")
+        severity = e.attrs.get("severity") or "error"
     elif e.kind in FAILURE_KINDS and not _benign(e):
         meaning = k.match(_message_of(e.text))
         severity = "error"
     else:
         return None
-    key = meaning.format if meaning is not None else f"{e.kind}:{sorted((k, str(v)) for k, v in e.attrs.items())}"
+    key = (meaning.format or f"{e.kind}:{_message_of(e.text)[:160]}") if meaning is not None else f"{e.kind}:{sorted((k, str(v)) for k, v in e.attrs.items())}"
     return key, NotableLine(path=e.path, line=e.line, text=e.text, side=e.side.value, severity=severity,
                             meaning=meaning.meaning if meaning else _kind_meaning(e.kind),
                             look_at=list(meaning.look_at) if meaning else [])

@@ -698,6 +698,9 @@ def _followups(rule: Rule, hits: list[Hit], groups: dict[str, str]) -> list[Hit]
 #: kinds that a single IKEv1 attempt logs several times (nesessionmanager and racoon
 #: both report the milestone, and OS X 10.11 racoon writes most lines twice); a repeat
 #: is suppressed until a terminal event closes the attempt.
+#: unified log message types (and syslog's <Error>) that mark a line the client itself calls bad
+_LEVEL_SEVERITY = {"error": "error", "fault": "error", "e": "error", "f": "error", "err": "error",
+                   "warning": "warning"}
 _MILESTONES = frozenset({"connect_start", "ike_start", "ike_established"})
 _TERMINAL = frozenset({"disconnect", "give_up", "ike_deleted"})
 
@@ -719,6 +722,11 @@ class Emitter:
         self.last_key = key
         hits = classify(rec.message)
         if not hits:
+            severity = _LEVEL_SEVERITY.get((rec.level or "").strip("<> ").lower())
+            if severity is not None:  # the log itself calls it an error: never read as nothing
+                yield Event(kind="log_notable", path=self.path, line=rec.line, text=rec.text, time=rec.time,
+                            side=self.side, thread=rec.thread,
+                            attrs={"severity": severity, "topic": "apple", "format": None})
             return
         sa = sa_context(rec.message)
         profile = session_profile(rec.message)
