@@ -36,6 +36,7 @@ class OutputFormat(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    html = "html"
 
 
 def err(msg: str) -> None:
@@ -132,8 +133,10 @@ def parse_tz(value: str | None) -> tzinfo | None:
     return zone
 
 
-def emit(report: Report, fmt: OutputFormat, output: str | None, verbose: bool = False) -> None:
-    """Render and write a report.  Secrets (key dumps, passwords, PSKs) are masked in every mode."""
+def emit(report: Report, fmt: OutputFormat, output: str | None, verbose: bool = False, extras=None) -> None:
+    """Render and write a report.  Secrets (key dumps, passwords, PSKs) are masked in every mode.
+
+    ``extras``: the HTML page's ladders and evidence context (``diagnose.report.html.prepare``)."""
     from ..redact import scrub_report
 
     report = scrub_report(report)
@@ -141,6 +144,9 @@ def emit(report: Report, fmt: OutputFormat, output: str | None, verbose: bool = 
         text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
     elif fmt is OutputFormat.markdown:
         text = render_markdown(report)
+    elif fmt is OutputFormat.html:
+        from ..report.html import render_html
+        text = render_html(report, extras)
     else:
         if output:
             console = Console(record=True, width=120, force_terminal=False, color_system=None)

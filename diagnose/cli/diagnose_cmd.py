@@ -12,6 +12,7 @@ from ..api import Options, diagnose_paths
 from ..confirm import ConfigInputs
 from ..events import Side
 from ..redact import Redactor, redact_report
+from ..report.html import prepare, redact_extras
 from . import EXIT_CODES_HELP, app
 from .common import REDACT_KEY_OPTION, REDACT_OPTION, OutputFormat, emit, exit_for, parse_tz, user_errors
 
@@ -42,9 +43,14 @@ def diagnose(
                            profiles=[Path(p) for p in profile],
                            clients=[c.strip() for c in clients.split(",")] if clients else None)
         opts = Options(log_format=log_format, side=side, year=year, tz=parse_tz(tz), config=cfg)
-        report = diagnose_paths(paths, opts)
+        sessions: list = []
+        html = format is OutputFormat.html
+        report = diagnose_paths(paths, opts, sessions_out=sessions if html else None)
+        extras = prepare(report, sessions) if html else None  # ladders need the unredacted sessions
         if redact or redact_key:
-            report = redact_report(report, Redactor.from_passphrase(redact_key))
-        emit(report, format, output, verbose)
+            redactor = Redactor.from_passphrase(redact_key)
+            report = redact_report(report, redactor)
+            extras = redact_extras(extras, redactor) if extras else None
+        emit(report, format, output, verbose, extras)
         code = 0 if exit_zero else exit_for(report)
     raise typer.Exit(code)

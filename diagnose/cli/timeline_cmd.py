@@ -14,6 +14,7 @@ from rich.console import Console
 from ..api import Options, diagnose_paths
 from ..errors import IkedoctorError
 from ..redact import Redactor, redact_object
+from ..report.html import timeline_page
 from ..report.output import write_atomic
 from ..sessions import Session
 from ..timeline import build, default_session, render_plain, render_text, to_dict, window
@@ -69,7 +70,7 @@ def timeline(
     session: Optional[str] = typer.Option(None, "--session", help="Session id (or its tail, e.g. server.log#1.2)."),
     around: Optional[str] = typer.Option(None, "--around", help="Only rows near this time (server clock)."),
     window_: str = typer.Option("60s", "--window", help="Half-width of the --around window (60s, 5m)."),
-    format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
+    format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text, json, markdown or html."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file (atomically)."),
     year: Optional[int] = typer.Option(None, "--year", help="Year for logs whose timestamps have none."),
     tz: Optional[str] = typer.Option(None, "--tz", help="Time zone of logs without one (+0100, Europe/Zurich)."),
@@ -90,9 +91,13 @@ def timeline(
         if at is not None:
             tl = window(tl, at, seconds)
         tl.notes[:0] = report.warnings
-        if redact or redact_key:
-            tl = redact_object(tl, Redactor.from_passphrase(redact_key))
-        if format is OutputFormat.json:
+        redactor = Redactor.from_passphrase(redact_key) if (redact or redact_key) else None
+        page = timeline_page(tl, sessions, redactor) if format is OutputFormat.html else None
+        if redactor is not None:
+            tl = redact_object(tl, redactor)
+        if page is not None:
+            text = page
+        elif format is OutputFormat.json:
             text = json.dumps(to_dict(tl), indent=2, ensure_ascii=False) + "\n"
         elif output or format is OutputFormat.markdown:
             text = render_plain(tl)
