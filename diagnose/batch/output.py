@@ -127,4 +127,7 @@ def _t(text: str) -> Text:
 
 
 def writer_for(fmt: str, out: IO[str]) -> Writer:
+    if fmt == "html":
+        from ..report.batch_html import HtmlWriter  # the report layer renders the page
+        return HtmlWriter(out)
     return {"jsonl": JsonlWriter, "json": JsonWriter, "csv": CsvWriter}.get(fmt, TextWriter)(out)

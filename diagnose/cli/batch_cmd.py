@@ -24,6 +24,7 @@ class BatchFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
+    html = "html"
 
 
 class Executor(str, Enum):
