@@ -11,8 +11,8 @@ from pathlib import Path
 from ..api import Options, diagnose_paths
 from ..confirm import ConfigInputs
 from ..events import Side
-from ..redact import Redactor, redact_report
-from ..report.html import prepare, redact_extras
+from ..redact import Redactor
+from ..report.html import prepare, redact_with
 from . import EXIT_CODES_HELP, app
 from .common import REDACT_KEY_OPTION, REDACT_OPTION, OutputFormat, emit, exit_for, parse_tz, user_errors
 
@@ -48,9 +48,7 @@ def diagnose(
         report = diagnose_paths(paths, opts, sessions_out=sessions if html else None)
         extras = prepare(report, sessions) if html else None  # ladders need the unredacted sessions
         if redact or redact_key:
-            redactor = Redactor.from_passphrase(redact_key)
-            report = redact_report(report, redactor)
-            extras = redact_extras(extras, redactor) if extras else None
+            report, extras = redact_with(report, extras, Redactor.from_passphrase(redact_key))
         emit(report, format, output, verbose, extras)
         code = 0 if exit_zero else exit_for(report)
     raise typer.Exit(code)

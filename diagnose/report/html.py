@@ -24,7 +24,7 @@ from typing import Any, Callable
 import regex
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ..redact import Redactor, redact_object, scrub_text
+from ..redact import Redactor, redact_object, redact_report, scrub_text
 from .ladder import Ladder, events_by_line, from_timeline
 from .model import Report
 from .safe_text import printable
@@ -121,8 +121,22 @@ def _context(anchor: str, path: str, line: int, side: str, text: str, lines: lis
     return ctx
 
 
+def _log_texts(ex: Extras):
+    for lad in ex.ladders:
+        yield from lad.notes
+        for s in lad.steps:
+            yield from (s.title, s.detail, s.full)
+    for c in ex.contexts:
+        yield from (ln.text for ln in c.lines)
+
+
 def redact_extras(ex: Extras, redactor: Redactor) -> Extras:
-    """``--redact``: the same pseudonyms as the report redacted with ``redactor``."""
+    """``--redact``: the same pseudonyms as the report redacted with ``redactor``.
+
+    Every text is learned from before any is rewritten: an identity quoted in a context line
+    must also be replaced in the ladder step drawn before it."""
+    for text in _log_texts(ex):
+        redactor.learn_from_text(text)
     out = redact_object(ex, redactor)
     for new, old in zip(out.ladders, ex.ladders):  # anchors are ours, not log text
         new.anchor = old.anchor
@@ -133,6 +147,15 @@ def redact_extras(ex: Extras, redactor: Redactor) -> Extras:
         new.anchor = old.anchor
     out.evidence_anchors = ex.evidence_anchors
     return out
+
+
+def redact_with(report: Report, extras: Extras | None, redactor: Redactor) -> tuple[Report, Extras | None]:
+    """Redact the report and its page extras with one redactor, having learned from both first."""
+    if extras is not None:
+        for text in _log_texts(extras):
+            redactor.learn_from_text(text)
+    report = redact_report(report, redactor)
+    return report, (redact_extras(extras, redactor) if extras is not None else None)
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -229,4 +252,4 @@ def write_html(report: Report, sessions: list | None, redactor: Redactor | None,
     return render_html(report, ex)
 
 
-__all__ = ["prepare", "redact_extras", "render_html", "timeline_page", "write_html", "Extras", "Context"]
+__all__ = ["prepare", "redact_extras", "redact_with", "render_html", "timeline_page", "write_html", "Extras", "Context"]

@@ -12,8 +12,8 @@ from pathlib import Path
 from samples_index import SAMPLES
 
 from diagnose.api import Options, diagnose_paths
-from diagnose.redact import Redactor, redact_report
-from diagnose.report.html import prepare, redact_extras, render_html
+from diagnose.redact import Redactor
+from diagnose.report.html import prepare, redact_with, render_html
 
 #: each part must render as text; running any of them sets window.__pwned
 HOSTILE = ("<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\">"
@@ -31,7 +31,7 @@ def page(paths: list[Path | str], redact: str | None = None) -> str:
     extras = prepare(report, sessions)
     if redact is not None:
         r = Redactor.from_passphrase(redact)
-        report, extras = redact_report(report, r), redact_extras(extras, r)
+        report, extras = redact_with(report, extras, r)
     return render_html(scrub_report(report), extras)
 
 

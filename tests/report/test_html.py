@@ -155,3 +155,16 @@ def test_cli_writes_html_for_diagnose_timeline_and_batch(tmp_path):
         assert html.startswith("<!DOCTYPE html>") and "default-src 'none'" in csp[0]
     assert 'data-title="IKE_AUTH request 1"' in (tmp_path / "t.html").read_text()
     assert "chart-weeks" in (tmp_path / "b.html").read_text()
+
+
+def test_redaction_learns_every_extra_text_before_rewriting_any():
+    from diagnose.redact import Redactor
+    from diagnose.report.html import Context, ContextLine, Extras, redact_extras
+    from diagnose.report.ladder import Ladder, Step
+
+    lad = Ladder("ladder-1", "c", ["s"], None, None, None,
+                 steps=[Step("event", "server", "EAP identity carol-x7 seen", full="EAP identity carol-x7 seen")])
+    ctx = Context("ctx-1", "s.log", 9, "server", [ContextLine(9, "received EAP identity 'carol-x7'", True)])
+    out = redact_extras(Extras(ladders=[lad], contexts=[ctx]), Redactor.from_passphrase("k"))
+    assert "carol-x7" not in out.ladders[0].steps[0].title and "carol-x7" not in out.contexts[0].lines[0].text
+    assert (out.ladders[0].anchor, out.contexts[0].anchor) == ("ladder-1", "ctx-1")
