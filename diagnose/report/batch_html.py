@@ -1,6 +1,6 @@
 """``batch --format html``: the batch summary as one self-contained page with inline SVG charts.
 
-Findings per week, per client and failed sessions per gateway, drawn as horizontal stacked bars
+Findings per week, per client and per gateway, and sessions per gateway (failed or not), drawn as horizontal stacked bars
 (one colour per finding id, the same in every chart), and the worst cases linked to their reports
 on the same page (the file stays self-contained: a link to another file would break when the
 page is mailed).  Only the worst cases' results are kept (a bounded heap), so the writer costs
@@ -98,12 +98,16 @@ def charts(s: Summary) -> list[Chart]:
     clients = sorted(((k, _findings_of(c)) for k, c in s.clients.items()),
                      key=lambda kv: (-sum(kv[1].values()), kv[0]))
     clients = [c for c in clients if c[1]]
-    gateway_colours = {"failed": PALETTE[1], "not failed": PALETTE[2]}
-    gateways = sorted(((k, {"failed": c["failed"], "not failed": c["sessions"] - c["failed"]})
-                       for k, c in s.gateways.items()), key=lambda kv: (-kv[1]["failed"], kv[0]))
+    gateways = sorted(((k, _findings_of(c)) for k, c in s.gateways.items()),
+                      key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    gateways = [g for g in gateways if g[1]]
+    session_colours = {"failed": PALETTE[1], "not failed": PALETTE[2]}
+    sessions = sorted(((k, {"failed": c["failed"], "not failed": c["sessions"] - c["failed"]})
+                       for k, c in s.gateways.items() if c["sessions"]), key=lambda kv: (-kv[1]["failed"], kv[0]))
     return [chart("chart-weeks", "Findings per week", "findings", weeks, colours),
             chart("chart-clients", "Findings per client (identity or address)", "findings", clients, colours),
-            chart("chart-gateways", "IKE sessions per gateway", "sessions", gateways, gateway_colours)]
+            chart("chart-gateways", "Findings per gateway", "findings", gateways, colours),
+            chart("chart-gateway-sessions", "IKE sessions per gateway", "sessions", sessions, session_colours)]
 
 
 class HtmlWriter(Writer):

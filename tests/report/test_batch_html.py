@@ -14,9 +14,10 @@ def result(i: int, fids: list[str], day: str, client: str, failed: int = 1) -> C
     findings = [{"id": f, "title": f"title of {f}", "confidence": 0.5 + i / 1000, "session": "u",
                  "evidence": [{"path": "s.log", "line": 3, "text": "line <script>x()</script>", "time": day}]}
                 for f in fids]
+    gateway = f"192.0.2.{1 + i % 3}"
     return CaseResult(case=f"case-{i}<i>", findings=findings, verdict="FAILURE <b>", outcomes={"failed": failed},
-                      session_rows=[(day[:10], client, "192.0.2.1", "failed" if failed else "established")],
-                      unit_clients={"u": client})
+                      session_rows=[(day[:10], client, gateway, "failed" if failed else "established")],
+                      unit_clients={"u": client}, unit_gateways={"u": gateway})
 
 
 def test_bars_are_proportional_and_stacked_per_key():
@@ -42,6 +43,10 @@ def test_page_counts_weeks_links_worst_cases_and_escapes():
     weeks = re.search(r'data-chart="chart-weeks"(.*?)</svg>', html, re.S).group(1)
     totals = [int(t) for t in re.findall(r'data-total="(\d+)"', weeks)]
     assert sum(totals) == sum(len(r.findings) for r in cases) and len(totals) == len(s.weeks)
+    gateways = re.search(r'data-chart="chart-gateways"(.*?)</svg>', html, re.S).group(1)
+    per_gateway = dict(re.findall(r'data-label="([^"]+)" data-total="(\d+)"', gateways))
+    assert per_gateway == {f"192.0.2.{g}": str(sum(len(r.findings) for i, r in enumerate(cases) if i % 3 == g - 1))
+                           for g in (1, 2, 3)}
     anchors = re.findall(r'<a href="#(case-\d+)">', html)
     assert len(anchors) == len(s.worst) and all(f'id="{a}"' in html for a in anchors)
     assert "<script>x()" not in html and "&lt;script&gt;x()" in html and "<i>" not in html
