@@ -168,6 +168,9 @@ def from_timeline(tl: Timeline, events: dict[tuple[str, int], Event], anchor: st
             if target is not None:
                 named.add(target)
         lad.steps.append(step)
+    if not any(s.kind == "message" for s in lad.steps):
+        lad.notes.append("these logs name no IKE message (charon prints them as 'parsed …'/'generating …' "
+                         "lines); only retransmits, timeouts and evidence lines are drawn")
     _mark_failure(lad.steps, named)
     _layout(lad)
     return lad

@@ -58,3 +58,10 @@ def test_unanswered_client_gives_up_on_its_first_request():
     lad = ladder(sample("lab-peer-unreachable") / "client-charon.log")
     f = failure(lad)
     assert (f.title, f.side) == ("IKE_SA_INIT request 0", "client")
+
+
+def test_a_log_without_ike_messages_says_so_and_still_marks_the_evidence():
+    lad = ladder(sample("public-107-ios-manual-ike-proposal-unacceptable"))
+    assert not [s for s in lad.steps if s.kind == "message"]
+    assert any("name no IKE message" in n for n in lad.notes)
+    assert failure(lad).evidence
