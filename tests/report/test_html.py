@@ -168,3 +168,16 @@ def test_redaction_learns_every_extra_text_before_rewriting_any():
     out = redact_extras(Extras(ladders=[lad], contexts=[ctx]), Redactor.from_passphrase("k"))
     assert "carol-x7" not in out.ladders[0].steps[0].title and "carol-x7" not in out.contexts[0].lines[0].text
     assert (out.ladders[0].anchor, out.contexts[0].anchor) == ("ladder-1", "ctx-1")
+
+
+@pytest.mark.parametrize("cmd", ["diagnose", "timeline", "batch"])
+def test_cli_redact_reaches_every_html_page(tmp_path, cmd):
+    out = tmp_path / "page.html"
+    args = [sys.executable, "-m", "diagnose", cmd, str(sample("lab-no-certreq")), "--format", "html", "-o", str(out)]
+    plain = subprocess.run(args, capture_output=True, timeout=180)
+    assert plain.returncode in (0, 1), plain.stderr
+    assert "vpn.example.com" in out.read_text()
+    redacted = subprocess.run(args + ["--redact"], capture_output=True, timeout=180)
+    assert redacted.returncode in (0, 1), redacted.stderr
+    html = out.read_text()
+    assert "vpn.example.com" not in html and "ikedoctor" in html
