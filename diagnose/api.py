@@ -107,21 +107,25 @@ def open_input(src: Source, opts: Options, stream: bool = False) -> OpenedInput:
         raise InputError(src.name, "binary data, not a text log", "skipped")
     head = [t for _, t in numbered_lines(io.BytesIO(head_bytes))]
     prof = paste.profile(head)
+    pieces = list(paste.cleaned(enumerate(head), prof) if prof.cleans else paste.as_pieces(enumerate(head)))
     if prof.cleans:
-        head = [prof.clean(t) for t in head]
+        head = [t for _, t, _ in pieces]
     forced = opts.log_format or src.hints.get("format")
-    parser, _ = choose_parser(src.name, head, forced, prof.width)  # type: ignore[arg-type]
+    parser, _ = choose_parser(src.name, head, forced, prof.width, pieces)  # type: ignore[arg-type]
     side = opts.side or _hint_side(src) or Side.UNKNOWN
     ctx = ParseContext(path=src.name, side=side, year=opts.year or _hint_year(src), tz=opts.tz or hint_tz(src),
                        stream=stream)
     rstats = ReadStats()
-    lines = numbered_lines(_wrap(Prepend(head_bytes, raw)), rstats)
-    if prof.cleans:  # decided once from the head: a clean log takes no extra step per line
-        lines = paste.cleaned(lines, prof)
-    wrap = wrap_for(parser, head, prof.width)
-    if wrap is not None:  # the head shows hard-wrapped lines: glue the pieces back
-        lines = paste.rejoined(lines, wrap, parser.starts_record,  # type: ignore[attr-defined]
-                               complete=getattr(parser, "complete_record", None))
+    lines: Iterator[tuple[int, str]] = numbered_lines(_wrap(Prepend(head_bytes, raw)), rstats)
+    # decided once from the head: a clean log takes no extra step per line
+    wrapped = wrap_for(parser, pieces, prof.width) if prof.width else None
+    if wrapped is not None:  # the head shows hard-wrapped lines: glue the pieces back
+        wrap, starts = wrapped
+        cut = paste.cleaned(lines, prof) if prof.cleans else paste.as_pieces(lines)
+        lines = paste.rejoined(cut, wrap, starts, complete=getattr(parser, "complete_record", None),
+                               reads=getattr(parser, "reads_record", None))
+    elif prof.cleans:
+        lines = paste.texts(paste.cleaned(lines, prof))
     return OpenedInput(src, parser, ctx, rstats, raw, lines, bool(forced))
 
 
@@ -284,27 +288,47 @@ def diagnose_paths(paths: list[str], opts: Options | None = None,
     return diagnose_sources(sources, opts, warnings, sessions_out)
 
 
+def _others(report: Report) -> str:
+    """What became of the sessions that did not establish: "; the other 1: an INVALID_KE ... round"."""
+    why: dict[str, int] = {}
+    for s in report.sessions:
+        if s.outcome != "established":
+            reason = s.not_established_because or s.outcome
+            why[reason] = why.get(reason, 0) + 1
+    if not why:
+        return ""
+    n = sum(why.values())
+    return f"; the other{'s' if n > 1 else ''}: " + "; ".join(
+        f"{k}" if c == 1 else f"{c} x {k}" for k, c in why.items())
+
+
 def session_summary(s: Session) -> SessionSummary:
     return SessionSummary(
         id=s.id, side=s.side.value, path=s.path, ike_name=s.ike_name, unique_id=s.unique_id, peer=s.peer,
         local=next((e.attrs.get("local") for e in s.events if e.attrs.get("local")), None), role=s.role,
         version=s.version, start=s.start.isoformat() if s.start else None,
         end=s.end.isoformat() if s.end else None, outcome=s.outcome, events=len(s.events),
-        partner=s.partner, clock_offset_s=s.clock_offset_s, identities=s.identities())
+        partner=s.partner, clock_offset_s=s.clock_offset_s, identities=s.identities(),
+        not_established_because=s.not_established_because)
+
+
+#: below this confidence a finding is a possible cause to check, not a failure the logs show
+POSSIBLE_BELOW = 0.5
 
 
 def _verdict(report: Report, stops_at: str | None) -> str:
     if report.findings:
         top = report.findings[0]
-        return f"FAILURE: {top.title} (confidence {top.confidence:.0%})"
+        head = "FAILURE" if top.confidence >= POSSIBLE_BELOW else "POSSIBLE CAUSE"
+        return f"{head}: {top.title} (confidence {top.confidence:.0%})"
     established = sum(1 for s in report.sessions if s.outcome == "established")
     errors = sum(n.count for n in report.notable_lines if n.severity == "error")
     if report.status == "unidentified-failure":
         return (f"UNIDENTIFIED FAILURE: the connection failed for a reason the catalog does not name; "
                 f"{errors} error line(s) below say what the log shows")
     if report.status == "healthy":
-        return (f"HEALTHY: {established} of {len(report.sessions)} IKE session(s) established; "
-                "no known failure found")
+        return (f"HEALTHY: {established} of {len(report.sessions)} IKE session(s) established"
+                f"{_others(report)}; no known failure found")
     if report.status == "no-ike":
         return f"NO IKE: {stops_at or 'the logs contain no IKE exchange; nothing to diagnose'}"
     return f"INCONCLUSIVE: {stops_at or 'the log stops before any outcome'}"

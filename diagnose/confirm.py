@@ -36,6 +36,8 @@ def apply_config(report: Report, cfg: ConfigInputs) -> None:
     from .config.check import config_facts
 
     connection = next((s.ike_name for s in report.sessions if s.side == "server" and s.ike_name), None)
+    if cfg.server:
+        fill_names(report, cfg.server, connection)
     facts = config_facts(cfg.server, cfg.certs, cfg.profiles, clients=cfg.clients, connection=connection)
     if connection and all(f.status == "unknown" for f in facts.values()):
         facts = config_facts(cfg.server, cfg.certs, cfg.profiles, clients=cfg.clients)
@@ -55,3 +57,32 @@ def apply_config(report: Report, cfg: ConfigInputs) -> None:
                 e.role = "contradicting"
         finding.evidence.extend(evidence)
     report.findings.sort(key=lambda f: (-f.confidence, f.id))
+
+
+def fill_names(report: Report, server: list[Path], connection: str | None) -> None:
+    """Put the configuration's own names in the fixes where the log left a ``<placeholder>``:
+    the connection (the log's, else the only one), its child and its pool when it has one each."""
+    from .config.check import load_server
+    from .errors import IkedoctorError
+
+    try:
+        conns = load_server(server).connections
+    except IkedoctorError:
+        return  # the rules below report what is wrong with the file
+    conn = next((c for c in conns if c.name == connection), None) or (conns[0] if len(conns) == 1 else None)
+    if conn is None:
+        return
+    names = {"<your-connection>": conn.name}
+    if len(conn.children) == 1:
+        names["<your-child>"] = conn.children[0].name
+    if len(conn.pool_names.value) == 1:
+        names["<your-pool>"] = conn.pool_names.value[0]
+
+    def fill(text: str) -> str:
+        for ph, name in names.items():
+            text = text.replace(ph, name)
+        return text
+    for f in report.findings:
+        f.fix = fill(f.fix)
+        for snip in f.fix_snippets:
+            snip["text"], snip["title"] = fill(snip["text"]), fill(snip.get("title", ""))

@@ -31,9 +31,18 @@ class Meaning:
 
 @dataclass(slots=True)
 class _Rule:
+    """One format; its regex is compiled the first time a line passes its literal gate (a paste
+    meets a handful of the ~1,300 formats, and compiling them all would dominate a short run)."""
+
     meaning: Meaning
-    rx: Any
     literals: tuple[str, ...]
+    _rx: Any = None
+
+    @property
+    def rx(self) -> Any:
+        if self._rx is None:
+            self._rx = compile_format(self.meaning.format)[0]
+        return self._rx
 
 
 @dataclass(slots=True)
@@ -73,8 +82,8 @@ def knowledge() -> Knowledge:
         own = {**topic, **formats.get(fmt, {})}  # a format's own entry, its topic's for what it leaves out
         m = Meaning(format=fmt, severity=own.get("severity", r["severity"]), topic=r["topic"], meaning=own.get("meaning", ""),
                     look_at=tuple(own.get("look_at", ())))
-        rx, first = compile_format(fmt)
-        rule = _Rule(m, rx, literals_of(fmt))
-        (k.by_word.setdefault(first, []) if first else k.floating).append(rule)
+        first = fmt.split(" ", 1)[0]
+        rule = _Rule(m, literals_of(fmt))
+        (k.by_word.setdefault(first, []) if "%" not in first else k.floating).append(rule)
         k.by_format[fmt] = m
     return k

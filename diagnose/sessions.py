@@ -61,6 +61,18 @@ class Session:
             return "deleted"
         return "incomplete"
 
+    @property
+    def not_established_because(self) -> str | None:
+        """Why a session that did not establish is no failure, or how it ended; None if established."""
+        outcome = self.outcome
+        if outcome == "established":
+            return None
+        if outcome == "incomplete" and self.has("ke_unacceptable"):
+            return ("an INVALID_KE_PAYLOAD round: the client retried with the key exchange group "
+                    "the gateway asked for (normal, not a failure)")
+        return {"failed": "failed", "deleted": "deleted before it was established"}.get(
+            outcome, "incomplete: the log ends, or the other end stopped answering, before IKE_AUTH completed")
+
     def identities(self) -> dict[str, str]:
         ids: dict[str, str] = {}
         for e in self.events:

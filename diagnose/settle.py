@@ -9,8 +9,10 @@ never written after its file was last modified. Naive times then take the zone o
 on the other side when ``--tz`` and the manifest said nothing, so both sides share one clock.
 
 The decision reads each input's times only as counts (``TimeSummary``: how many events at
-each distinct time, which zones they carry), so the streaming diagnosis can make it between
-its two passes without keeping events; ``Settlement.apply`` then corrects events one by one.
+each distinct wall-clock time, which zones they carry), so the streaming diagnosis can make it
+between its two passes without keeping events; ``Settlement.apply`` then corrects events one by
+one. Settling compares times in one representation only, the wall clock as printed (naive):
+a ticket mixes logs with and without a zone, and naive and aware times do not compare.
 """
 
 from __future__ import annotations
@@ -30,28 +32,32 @@ MTIME_SLACK = timedelta(days=2)
 
 @dataclass(slots=True)
 class TimeSummary:
-    """One input's event times as settling reads them: counted per distinct time.
+    """One input's event times as settling reads them: counted per distinct wall-clock time.
 
-    (Aware times of one instant in two zones count as one time, and zone offsets are taken
-    before any year shift: both only matter for logs mixing zones within one input.)
+    Keys are always naive (an aware time counts at the wall clock it printed), so inputs with and
+    without zones can be compared and merged; zone offsets are counted apart, before any year shift.
     """
 
-    timed: Counter = field(default_factory=Counter)  # every timed event's time
-    yearless: Counter = field(default_factory=Counter)  # times of events whose line has no year
+    timed: Counter = field(default_factory=Counter)  # every timed event's wall-clock time
+    yearless: Counter = field(default_factory=Counter)  # wall-clock times of events whose line has no year
     aware: bool = False  # some timed event carries a zone
+    naive: bool = False  # some timed event carries none
     offsets: dict[timedelta, int] = field(default_factory=dict)  # UTC offset -> events, first seen first
 
     def add(self, time: datetime | None, text: str) -> None:
         if time is None:
             return
-        self.timed[time] += 1
-        if is_yearless(text):
-            self.yearless[time] += 1
         if time.tzinfo is not None:
             self.aware = True
             off = time.utcoffset()
             if off is not None:
                 self.offsets[off] = self.offsets.get(off, 0) + 1
+            time = time.replace(tzinfo=None)
+        else:
+            self.naive = True
+        self.timed[time] += 1
+        if is_yearless(text):
+            self.yearless[time] += 1
 
     @classmethod
     def of(cls, events: list[Any]) -> "TimeSummary":
@@ -78,14 +84,14 @@ class Settlement:
     """How one input's times are corrected."""
 
     year_shift: int = 0  # years added to every year-less timed event
-    zone: tzinfo | None = None  # given to every (naive) timed event
+    zone: tzinfo | None = None  # given to every naive timed event (aware ones keep theirs)
 
     def apply(self, ev: Any) -> None:
         if ev.time is None:
             return
         if self.year_shift and is_yearless(ev.text):
             ev.time = shift_year(ev.time, self.year_shift)
-        if self.zone is not None:
+        if self.zone is not None and ev.time.tzinfo is None:
             ev.time = ev.time.replace(tzinfo=self.zone)
 
 
@@ -119,7 +125,9 @@ def plan_settlement(inputs: list[InputTimes], year: int | None = None, tz: tzinf
     input that printed its year wins when it lands within ``NEIGHBOUR_DAYS``; otherwise the file's
     mtime (archive member date) bounds the last line; otherwise the current time does. Zone:
     an input with only naive times (and no ``--tz``/manifest zone) takes the most common UTC
-    offset of the other side's inputs, else of any input; a note says so.
+    offset of the other side's inputs, else of any input; an input mixing zoned and zone-less
+    lines gives the zone-less ones its own most common offset. Once any input carries a zone,
+    every timed event does, so events of all inputs compare; a note says so.
     """
     plans = [Settlement() for _ in inputs]
     notes: list[str] = []
@@ -196,10 +204,13 @@ def _settle_zones(inputs: list[InputTimes], plans: list[Settlement]) -> list[str
     if not offsets:
         return notes
     for inp, plan in zip(inputs, plans):
-        if inp.tz_given or not inp.times.timed or inp.times.aware:
+        if not inp.times.naive:
             continue
-        pool = [o for o in offsets if o[0] != inp.side and o[1] != inp.name] or \
-               [o for o in offsets if o[1] != inp.name]
+        if inp.times.aware:  # its own zoned lines say which clock the others were written on
+            pool = [o for o in offsets if o[1] == inp.name]
+        else:
+            pool = [o for o in offsets if o[0] != inp.side and o[1] != inp.name] or \
+                   [o for o in offsets if o[1] != inp.name]
         if not pool:
             continue
         counts: dict[timedelta, int] = {}

@@ -92,4 +92,8 @@ RENDERINGS = {
     "backticks": backticks,
     "quoted": quoted,
     "nn-grp": nn_grp,
+    # damage combined as it happens: a wrapped mail quoted in a reply; a web page's copy of a
+    # code block (non-breaking spaces, every line in backticks) cut-wrapped by a forum
+    "mail-reply": lambda lines: quoted(word_wrap(lines)),
+    "web-forum": lambda lines: fold(backticks(nbsp(lines)), 80),
 }

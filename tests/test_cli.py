@@ -92,6 +92,114 @@ def test_exit_zero_keeps_the_report_but_exits_0():
     assert run("diagnose", "--exit-zero", "-", stdin=b"").returncode == 2
 
 
+# -- command-line conventions (issue 15 point 5) --------------------------------------------------
+
+COMMANDS = ("diagnose", "timeline", "batch", "check", "catalog", "explain", "collect")
+
+
+def test_version_and_short_help():
+    from diagnose import __version__
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.decode().strip() == f"ikedoctor {__version__}"
+    assert run("-h").returncode == 0 and b"Usage: ikedoctor" in run("-h").stdout
+    assert run("diagnose", "-h").returncode == 0
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_names_values_not_python_types(command):
+    out = run(command, "--help").stdout.decode()
+    assert "Usage: ikedoctor " + command in out
+    for internal in ("list[", "<str>", "<int>", "<Path>", "<path>", "<float>"):
+        assert internal not in out, (command, internal)
+
+
+def test_errors_have_one_program_prefix():
+    """As the installed `ikedoctor` script runs (its argv[0] is the program name)."""
+    script = "import sys; sys.argv[0] = 'ikedoctor'; from diagnose.cli import main; main()"
+    for args in (("--bogus",), ("diagnose", "--bogus", "x"), ("explain", "nope")):
+        r = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, timeout=60)
+        err = r.stderr.decode()
+        assert r.returncode == 2 and err.startswith("ikedoctor: ") and "ikedoctor: ikedoctor:" not in err, err
+
+
+def test_output_file_prints_nothing_and_has_the_usual_mode(tmp_path):
+    import os
+    out = tmp_path / "report.txt"
+    old = os.umask(0o022)
+    try:
+        r = run("diagnose", "--exit-zero", "-o", str(out), str(FAILING.folder))
+    finally:
+        os.umask(old)
+    assert r.returncode == 0 and r.stdout == b"" and r.stderr == b""
+    assert out.read_text().startswith("FAILURE") and (out.stat().st_mode & 0o777) == 0o644
+
+
+def test_catalog_and_explain_formats_and_lookup():
+    ids = [p["id"] for p in json.loads(run("catalog", "-f", "json").stdout)]
+    md = run("catalog", "-f", "markdown").stdout.decode()
+    assert md.startswith("| id |") and all(f"`{i}`" in md for i in ids)
+    one = ids[0]
+    assert json.loads(run("explain", one, "-f", "json").stdout)["id"] == one
+    assert run("explain", one, "-f", "markdown").stdout.decode().startswith(f"## `{one}`")
+    assert run("explain", one.upper()).returncode == 0
+    r = run("explain", one[:-1] + "x")
+    assert r.returncode == 2 and f"did you mean `{one}`" in r.stderr.decode()
+
+
+def test_catalog_never_cuts_an_id():
+    import os
+    ids = [p["id"] for p in json.loads(run("catalog", "-f", "json").stdout)]
+    for cols in ("40", "80"):
+        r = subprocess.run([sys.executable, "-m", "diagnose", "catalog"], capture_output=True, timeout=60,
+                           env={**os.environ, "COLUMNS": cols})
+        words = set(r.stdout.decode().split())
+        assert all(i in words for i in ids), cols
+
+
+def test_check_given_a_log_says_to_diagnose_it():
+    log = next(s for s in all_samples() if (s.folder / "server-charon.log").exists()).folder / "server-charon.log"
+    r = run("check", "--server", str(log))
+    assert r.returncode == 2 and b"use `ikedoctor diagnose" in r.stderr
+
+
+def test_stdin_on_a_terminal_asks_for_a_paste_and_ends_at_the_first_ctrl_d():
+    pty = pytest.importorskip("pty")
+    import os
+    import select
+    import time
+    log = (HEALTHY.folder / "server-charon.log").read_bytes()
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: ikedoctor reading the terminal
+        os.execv(sys.executable, [sys.executable, "-m", "diagnose", "diagnose", "-f", "json", "-"])
+    out = b""
+
+    def drain(seconds: float) -> None:
+        nonlocal out
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if select.select([fd], [], [], 0.05)[0]:
+                try:
+                    out += os.read(fd, 65536)
+                except OSError:
+                    return
+    try:
+        drain(3)
+        assert b"paste the log, then press Ctrl-D" in out
+        for line in log.splitlines(keepends=True):
+            os.write(fd, line)
+        os.write(fd, b"\x04")
+        deadline = time.monotonic() + 60
+        done = 0
+        while not done and time.monotonic() < deadline:
+            drain(0.2)
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        assert done, "still waiting for input after the first Ctrl-D"
+    finally:
+        if not done:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+
+
 def test_forced_format_that_reads_nothing_is_an_input_error(tmp_path):
     # a real Apple client log forced through the charon parser: no line is charon's
     apple = next(s for s in all_samples() if s.name.startswith("public-004"))

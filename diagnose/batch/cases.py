@@ -4,9 +4,12 @@ A case is what a support engineer would hand to ``diagnose`` in one go:
 
 * a folder that directly holds log files (a ticket folder, ``/var/log/archive/gw1``)
   — its files, rotated generations ordered oldest first;
-* an archive (tar, tar.gz/tgz, zip) or a ``collect`` bundle — all its members;
-  an archive whose members all sit in several top-level folders is one case per
-  folder (a tarball of tickets);
+* an archive (tar, tar.gz/tgz, zip) is cased like the tree it holds: one case per
+  folder that directly holds log members (``tar czf t.tgz tickets/`` gives one case per
+  ticket folder, as ``tickets/`` itself does); an archive with one such folder is one case;
+* a ``collect`` bundle (an archive with a manifest) — all its members: its ``logs/``,
+  ``status/`` and ``config/`` folders are one ticket (one case per top-level folder
+  when it holds several bundles' folders);
 * an archive inside an archive (one level) is copied into the run's private
   temporary folder and treated like a top-level archive; its paths are shown as
   ``outer!inner!member``;
@@ -87,6 +90,7 @@ class CaseSpec:
     side: str | None = None
     year: int | None = None
     tz_offset_s: int | None = None  # --tz as a fixed offset (zones do not pickle portably)
+    tz_name: str | None = None  # --tz as a zone name (Europe/Zurich), looked up by the worker
     redact_key: bytes | None = None  # --redact: one key for all workers, so pseudonyms agree across cases
 
     @property
@@ -211,7 +215,8 @@ class Discovery:
                     inner.extend(self._spool(src, f"{name}!{member}", warn))
                 continue
             keep.append(src)
-        groups = _group_members([s.name.split("!", 1)[1] for s in keep])
+        bundle = any(s.hints for s in keep)  # a manifest gave its members hints
+        groups = _group_members([s.name.split("!", 1)[1] for s in keep], bundle)
         sizes = {s.name.split("!", 1)[1]: s.size or 0 for s in keep}
         # each member read from a compressed tar decompresses it from the start: copy once when there are several
         copies = self._copy_members(path, keep) if len(keep) > 1 and self.copy_members else {}
@@ -343,15 +348,20 @@ def _raw_member(container: str, member: str) -> BinaryIO:
     raise KeyError(f"{member} not found")
 
 
-def _group_members(members: list[str]) -> list[tuple[str, list[str]]]:
-    """One group for the archive, or one per top-level folder when everything sits in several."""
-    tops = {m.split("/", 1)[0] for m in members}
-    if len(tops) > 1 and all("/" in m for m in members):
-        groups: dict[str, list[str]] = {}
-        for m in members:
-            groups.setdefault(m.split("/", 1)[0], []).append(m)
-        return sorted(groups.items())
-    return [("", members)] if members else []
+def _group_members(members: list[str], bundle: bool = False) -> list[tuple[str, list[str]]]:
+    """Members grouped as ``Discovery._walk`` groups files: by the folder that directly holds them
+    (a bundle: by top-level folder, when everything sits in several); one group is the archive."""
+    if bundle:
+        tops = {m.split("/", 1)[0] for m in members}
+        key = (lambda m: m.split("/", 1)[0]) if len(tops) > 1 and all("/" in m for m in members) else None
+    else:
+        key = lambda m: m.rsplit("/", 1)[0] if "/" in m else ""  # noqa: E731
+    groups: dict[str, list[str]] = {}
+    for m in members:
+        groups.setdefault(key(m) if key else "", []).append(m)
+    if len(groups) == 1:
+        return [("", members)]
+    return sorted(groups.items())
 
 
 def _files_case(folder: str, files: list[Path]) -> CaseSpec:

@@ -30,6 +30,7 @@ class BatchOptions:
     side: str | None = None
     year: int | None = None
     tz_offset_s: int | None = None
+    tz_name: str | None = None  # an IANA zone name: each worker looks it up (tzinfo objects pickle poorly)
     progress: bool | None = None  # None: only when stderr is a terminal
     redact_key: bytes | None = None
     memory: int | None = None  # bytes the running cases may take together; None: most of what is available
@@ -44,6 +45,7 @@ def run_batch(paths: list[str], out: IO[str], opts: BatchOptions | None = None) 
         budget = opts.memory if opts.memory is not None else default_budget()
         for s in specs:
             s.log_format, s.side, s.year, s.tz_offset_s = opts.log_format, opts.side, opts.year, opts.tz_offset_s
+            s.tz_name = opts.tz_name
             s.redact_key = opts.redact_key
             if budget is not None and case_estimate(s.log_size) > budget:
                 s.warnings.append(too_big_warning(s.log_size, budget))

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report.safe_text import printable
+from ..report.terminal import elide_middle
 from .summary import Summary, finding_time
 from .unit import CaseResult
 
@@ -74,21 +75,22 @@ class CsvWriter(Writer):
 class TextWriter(Writer):
     """The summary tables; per-case lines only for cases with findings or errors."""
 
-    def __init__(self, out: IO[str], width: int = 120) -> None:
+    def __init__(self, out: IO[str], width: int | None = None) -> None:
         super().__init__(out)
-        self.width = width
+        self.width = width or output_width(out)
 
     def close(self, s: Summary) -> None:
         buf = io.StringIO()
         con = Console(file=buf, width=self.width, force_terminal=False, color_system=None, highlight=False)
         mb = s.bytes / 1024**2
         con.print(f"{s.cases} case(s), {mb:.1f} MiB, {s.sessions} IKE session(s); "
-                  f"{s.with_findings} case(s) with findings, {s.errors} with errors")
+                  f"{s.with_findings} case(s) with findings, {s.errors} with errors"
+                  + (f" ({s.internal_errors} internal: please report)" if s.internal_errors else ""))
         if s.findings:
             t = Table(title="Findings", title_justify="left")
-            t.add_column("finding")
+            t.add_column("finding", overflow="fold")
             t.add_column("cases", justify="right")
-            t.add_column("title")
+            t.add_column("title", overflow="fold")
             for k, n in sorted(s.findings.items(), key=lambda kv: (-kv[1], kv[0])):
                 t.add_row(_t(k), str(n), _t(s.titles.get(k, "")))
             con.print(t)
@@ -97,10 +99,10 @@ class TextWriter(Writer):
             if not table:
                 continue
             t = Table(title=title, title_justify="left")
-            t.add_column(title.split(" ")[0].lower().rstrip("s"))
+            t.add_column(title.split(" ")[0].lower().rstrip("s"), overflow="fold")
             t.add_column("sessions", justify="right")
             t.add_column("failed", justify="right")
-            t.add_column("findings")
+            t.add_column("findings", overflow="fold")
             rows = sorted(table.items(), key=lambda kv: (-kv[1]["failed"], -kv[1]["sessions"], kv[0]))
             if title == "Weeks":
                 rows = sorted(table.items())
@@ -112,11 +114,13 @@ class TextWriter(Writer):
             con.print(t)
         if s.worst:
             t = Table(title="Worst cases", title_justify="left")
-            t.add_column("case")
+            t.add_column("case", overflow="fold")  # a path: wrapped whole, never cut
             t.add_column("failed sessions", justify="right")
-            t.add_column("findings")
-            for w in s.worst:
-                t.add_row(_t(w["case"]), str(w["failed_sessions"]), _t(", ".join(w["findings"])))
+            t.add_column("findings", overflow="fold")
+            longest = max((len(", ".join(w["findings"])) for w in s.worst), default=8)
+            room = max(20, self.width - len("failed sessions") - min(longest, 40) - 10)  # borders, padding
+            for w in s.worst:  # the path elided in its middle (the full one is in --format json)
+                t.add_row(_t(elide_middle(w["case"], room)), str(w["failed_sessions"]), _t(", ".join(w["findings"])))
             con.print(t)
         self.out.write(buf.getvalue())
 
@@ -124,6 +128,20 @@ class TextWriter(Writer):
 def _t(text: str) -> Text:
     """Log-derived text as a plain cell: no rich markup, no terminal escapes."""
     return Text(printable(text))
+
+
+def output_width(out: IO[str]) -> int:
+    """The terminal's width when ``out`` is one, else $COLUMNS, else 120 (files and pipes)."""
+    import os
+    import shutil
+
+    try:
+        if out.isatty():
+            return shutil.get_terminal_size((120, 24)).columns
+    except (AttributeError, ValueError, OSError):
+        pass
+    cols = os.environ.get("COLUMNS", "")
+    return int(cols) if cols.isdigit() and int(cols) >= 40 else 120
 
 
 def writer_for(fmt: str, out: IO[str]) -> Writer:

@@ -76,6 +76,7 @@ class Summary:
     cases: int = 0
     with_findings: int = 0
     errors: int = 0
+    internal_errors: int = 0  # of ``errors``, those that are ikedoctor's bugs
     bytes: int = 0
     seconds: float = 0.0
     sessions: int = 0
@@ -93,6 +94,7 @@ class Summary:
         self.seconds += res.seconds
         if res.error:
             self.errors += 1
+            self.internal_errors += res.internal
         if res.findings:
             self.with_findings += 1
         self.sessions += len(res.session_rows)
@@ -133,6 +135,7 @@ class Summary:
             return {k: dict(v) for k, v in sorted(d.items())}
         return {
             "cases": self.cases, "cases_with_findings": self.with_findings, "cases_with_errors": self.errors,
+            "cases_with_internal_errors": self.internal_errors,
             "bytes": self.bytes, "sessions": self.sessions,
             "findings": [{"id": k, "title": self.titles.get(k, ""), "cases": n}
                          for k, n in sorted(self.findings.items(), key=lambda kv: (-kv[1], kv[0]))],

@@ -36,6 +36,7 @@ class CaseResult:
     verdict: str = ""
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    internal: bool = False  # the error is a bug in ikedoctor, not in the input: batch exits 3
     bytes: int = 0
     seconds: float = 0.0
     sessions: int = 0
@@ -60,6 +61,9 @@ def _catalog() -> list[Pattern]:
 
 def options_for(spec: CaseSpec) -> Options:
     tz = timezone(timedelta(seconds=spec.tz_offset_s)) if spec.tz_offset_s is not None else None
+    if spec.tz_name:
+        from dateutil import tz as dtz
+        tz = dtz.gettz(spec.tz_name) or tz
     side = Side(spec.side) if spec.side else None
     return Options(log_format=spec.log_format, side=side, year=spec.year, tz=tz, catalog=_catalog())
 
@@ -143,7 +147,7 @@ def run_case(spec: CaseSpec) -> CaseResult:
         res.error, res.warnings = str(exc), warnings
     except Exception as exc:  # noqa: BLE001 - one broken case must not stop a batch of thousands
         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        res.error, res.warnings = f"internal error: {tb}", warnings
+        res.error, res.warnings, res.internal = f"internal error: {tb}", warnings, True
     res.seconds = time.perf_counter() - t0
     if spec.rename:
         _rename(res, *spec.rename)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .engine import render
 from .model import Condition, Group, Pattern
 
 
@@ -36,21 +37,43 @@ def describe_pattern(p: Pattern) -> str:
              f"base confidence: {p.base_confidence:.2f}   evidence: {p.evidence_status}", ""]
     if p.affects:
         lines += ["Affects:"] + [f"  - {a}" for a in p.affects] + [""]
-    lines += ["Root cause:", p.root_cause, "", "Evidence rules (all required groups must be met):"]
+    lines += ["Root cause:", render(p.root_cause, {}), "", "Evidence rules (all required groups must be met):"]
     lines += [_group(g, "required") for g in p.required]
     if p.supporting:
         lines += ["Supporting:"] + [_group(g, "supporting") for g in p.supporting]
     if p.contradicting:
         lines += ["Contradicting:"] + [_group(g, "contradicting") for g in p.contradicting]
     if p.single_side_confidence:
-        lines += ["", "One side's log: " + p.single_side_confidence]
+        lines += ["", "One side's log: " + render(p.single_side_confidence, {})]
     if p.confirming_evidence:
-        lines += ["Confirmed by: " + p.confirming_evidence]
+        lines += ["Confirmed by: " + render(p.confirming_evidence, {})]
     if p.suppresses:
         lines += ["Explains away: " + ", ".join(p.suppresses)]
-    lines += ["", "Fix:", p.fix]
-    for s in p.snippets:
-        lines += ["", f"[{s.title or s.lang}]", s.text.rstrip()]
+    lines += ["", "Fix:", render(p.fix, {})]
+    for s in p.snippets:  # values a report takes from the log read as <placeholders> here
+        lines += ["", f"[{render(s.title, {}) or s.lang}]", render(s.text, {}).rstrip()]
     if p.references:
         lines += ["", "References:"] + [f"  - {r}" for r in p.references]
     return "\n".join(lines)
+
+
+def describe_markdown(p: Pattern) -> str:
+    """The same as ``describe_pattern``, as Markdown for a ticket or a wiki."""
+    from ..report.safe_text import md_fence, md_text
+
+    out = [f"## `{p.id}`: {md_text(p.title)}", "",
+           f"Seen from: {md_text(', '.join(p.sides))}; scope: {p.scope}; base confidence: "
+           f"{p.base_confidence:.2f}; evidence: {p.evidence_status}", ""]
+    if p.affects:
+        out += ["**Affects**", ""] + [f"- {md_text(a)}" for a in p.affects] + [""]
+    out += ["**Root cause**", "", md_text(render(p.root_cause, {}).strip()), "",
+            "**Evidence rules** (all required groups must be met)", ""]
+    out += [f"- required: {md_text(_group(g, 'required').strip()[2:])}" for g in p.required]
+    out += [f"- supporting: {md_text(_group(g, 'supporting').strip()[2:])}" for g in p.supporting]
+    out += [f"- contradicting: {md_text(_group(g, 'contradicting').strip()[2:])}" for g in p.contradicting]
+    out += ["", "**Fix**", "", md_text(render(p.fix, {}).strip()), ""]
+    for s in p.snippets:
+        out += [f"_{md_text(render(s.title, {}) or s.lang)}_", "", *md_fence(render(s.text, {}).strip("\n"), s.lang), ""]
+    if p.references:
+        out += ["**References**", ""] + [f"- <{r}>" for r in p.references]
+    return "\n".join(out).rstrip() + "\n"

@@ -281,7 +281,8 @@ def evaluate(pattern: Pattern, events: list[Event], unit: str,
     f = facts if facts is not None else unit_facts(events)
     m.peers = set(f.peers)
     # the gateway's connection name, so fix snippets can name it instead of a placeholder
-    m.captures.setdefault("connection", f.connection or "<your-connection>")
+    if f.connection:
+        m.captures.setdefault("connection", f.connection)
     return m
 
 
@@ -440,12 +441,23 @@ def _field_value(value: Any, flt: str | None) -> str:
     return str(value)
 
 
+#: how a value the log did not give reads in a fix (``<...>`` so nobody takes it for a real one)
+PLACEHOLDERS = {"connection": "your-connection", "offered": "client-proposals",
+                "configured": "your-proposals", "expected": "server-name", "local_ts": "local-ts"}
+
+
+def placeholder(name: str) -> str:
+    """``<your-connection>``: what stands in a fix for a value neither log nor configuration gave."""
+    return f"<{PLACEHOLDERS.get(name, name.replace('_', '-'))}>"
+
+
 def render(text: str, values: dict[str, Any]) -> str:
-    """Fill ``{name}`` / ``{name|filter}`` from captures; every other brace (swanctl.conf
-    sections) and unknown names stay as written."""
+    """Fill ``{name}`` / ``{name|filter}`` from captures, or a readable ``<placeholder>`` when the
+    log gave none; every other brace (swanctl.conf sections) stays as written."""
     def sub(m: Any) -> str:
         value = values.get(m.group(1))
-        return m.group(0) if value is None else _field_value(value, m.group(2))
+        out = "" if value is None else _field_value(value, m.group(2))
+        return out or placeholder(m.group(1))
     return _FIELD.sub(sub, text)
 
 

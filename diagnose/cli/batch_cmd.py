@@ -10,13 +10,9 @@ from typing import Optional
 
 import typer
 
-from ..batch.driver import BatchOptions, run_batch
-from ..batch.summary import Filters
 from ..events import Side
-from ..redact import Redactor
-from ..report.output import write_atomic
-from . import EXIT_CODES_HELP, EXIT_FINDINGS, EXIT_OK, app
-from .common import REDACT_KEY_OPTION, REDACT_OPTION, parse_tz, user_errors
+from . import EXIT_CODES_HELP, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, app
+from .common import REDACT_KEY_OPTION, REDACT_OPTION, err, parse_tz, user_errors
 
 
 class BatchFormat(str, Enum):
@@ -61,7 +57,7 @@ def batch(
     log_format: Optional[str] = typer.Option(None, "--log-format", help="Force the input format (e.g. charon)."),
     side: Optional[Side] = typer.Option(None, "--side", help="Force the side that wrote the logs."),
     year: Optional[int] = typer.Option(None, "--year", help="Year for logs whose timestamps have none."),
-    tz: Optional[str] = typer.Option(None, "--tz", help="Fixed UTC offset of logs without one (+0100)."),
+    tz: Optional[str] = typer.Option(None, "--tz", help="Time zone of logs without one (+0100, Europe/Zurich)."),
     memory: Optional[int] = typer.Option(
         None, "--memory", min=1, help="MB the running cases may use together (default: 3/4 of the memory "
                                       "available); larger cases wait, one too big for it runs alone."),
@@ -70,15 +66,19 @@ def batch(
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
 ) -> None:
     with user_errors(debug):
+        from ..batch.driver import BatchOptions, run_batch  # here, not at import: `--help` stays fast
+        from ..batch.summary import Filters
+        from ..redact import Redactor
+        from ..report.output import write_atomic
+
         zone = parse_tz(tz)
-        offset = zone.utcoffset(None) if zone is not None else None
-        if zone is not None and offset is None:
-            raise typer.BadParameter("--tz: batch takes a fixed offset such as +0100 (cases run in other processes)")
+        offset = zone.utcoffset(None) if zone is not None else None  # None for a named zone with DST
         opts = BatchOptions(
             format=format.value, jobs=jobs, executor=executor.value, scheduler=scheduler,
             filters=Filters(_when(since, "--since"), _when(until, "--until", end=True), set(finding or ())),
             log_format=log_format, side=side.value if side else None, year=year,
             tz_offset_s=int(offset.total_seconds()) if offset is not None else None,
+            tz_name=tz if zone is not None and offset is None else None,
             redact_key=Redactor.from_passphrase(redact_key).key if (redact or redact_key) else None,
             memory=memory * 1024**2 if memory else None)
         if output:
@@ -88,4 +88,8 @@ def batch(
         else:
             summary = run_batch(paths, sys.stdout, opts)
         code = EXIT_FINDINGS if summary.with_findings else EXIT_OK
+        if summary.internal_errors:
+            err(f"{summary.internal_errors} case(s) hit an internal error; please report it "
+                "(rerun one with `ikedoctor diagnose --debug CASE` for the traceback)")
+            code = EXIT_INTERNAL
     raise typer.Exit(code)

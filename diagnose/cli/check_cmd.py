@@ -8,8 +8,6 @@ from typing import Optional
 
 import typer
 
-from ..config.check import DEFAULT_CLIENTS, check as run_check, is_advisory
-from ..config.proposals import parse_client
 from . import EXIT_CODES_HELP, EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, app
 from .common import OutputFormat, emit, err, user_errors
 
@@ -21,7 +19,28 @@ def _ask_password(path: str) -> str | None:
     return typer.prompt(f"Password for {path}", hide_input=True, default="", show_default=False)
 
 
+def _is_log(path: Path) -> bool:
+    """A file one of the log parsers recognises (a common mix-up: the log given to ``check``)."""
+    from ..errors import InputError
+    from ..input.detect import choose_parser
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64 * 1024).decode("utf-8", "replace").splitlines()
+        choose_parser(str(path), head)
+    except (OSError, InputError):
+        return False
+    return True
+
+
+#: = diagnose.config.check.DEFAULT_CLIENTS (tests/test_cli.py keeps them equal), here so that
+#: listing the command does not load the configuration checker
+DEFAULT_CLIENTS = ["ios-16", "macos-13"]
+
+
 def _clients(value: str) -> list[str]:
+    from ..config.proposals import parse_client
+
     ids = [c.strip() for c in value.split(",") if c.strip()]
     for c in ids:
         try:
@@ -50,7 +69,13 @@ def check(
         err("nothing to check: give --server, --cert and/or --profile")
         raise typer.Exit(EXIT_INPUT)
     client_ids = _clients(clients)
+    for path in [*server, *profile]:
+        if _is_log(path):
+            err(f"{path}: this is a log, not a configuration; use `ikedoctor diagnose {path}`")
+            raise typer.Exit(EXIT_INPUT)
     with user_errors(debug):
+        from ..config.check import check as run_check, is_advisory
+
         report = run_check(server, cert, profile, client_ids, strongswan_version, ask_password=_ask_password)
         emit(report, format, output, verbose)
         code = EXIT_FINDINGS if any(not is_advisory(f) for f in report.findings) else EXIT_OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -12,16 +13,16 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from enum import Enum
 from typing import Iterator
 
+from typing import TYPE_CHECKING
+
 import typer
-from rich.console import Console
 
 from ..errors import IkedoctorError
-from ..report.markdown import render_markdown
-from ..report.model import Report
-from ..report.output import write_atomic
 from ..report.safe_text import printable
-from ..report.terminal import render_terminal
 from . import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
+
+if TYPE_CHECKING:  # the renderers (rich, the report model) load when a report is written, not for --help
+    from ..report.model import Report
 
 
 #: --redact / --redact-key, the same in every command that prints or writes log text
@@ -33,6 +34,14 @@ REDACT_KEY_OPTION = typer.Option(None, "--redact-key", help="Passphrase for --re
 
 
 class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class ReportFormat(str, Enum):
+    """``diagnose`` and ``timeline``: the formats of ``OutputFormat`` and the HTML page."""
+
     text = "text"
     json = "json"
     markdown = "markdown"
@@ -61,18 +70,38 @@ def _click_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
     return tuple(usage), tuple(other)
 
 
+def _plain_metavars(cmd: object) -> None:
+    """Help shows ``--config CONFIG`` and ``PATHS...``, not typer's type names (``<list[str]>``).
+
+    Choices keep their ``<text|json|markdown>`` list: that is what the user may type."""
+    for p in getattr(cmd, "params", []):
+        # typer may run on click or on its own vendored copy: read what both have
+        choice = type(getattr(p, "type", None)).__name__ == "Choice" or \
+            getattr(getattr(p, "type_descriptor", None), "is_choice", False)
+        if choice or getattr(p, "is_flag", False) or getattr(p, "count", False):
+            continue
+        p.metavar = p.metavar or (p.name or "value").upper()
+        if getattr(p, "param_type_name", "") == "argument":
+            p.display_type_rich = lambda ctx: None  # type: ignore[method-assign]  # the name says it
+    for sub in getattr(cmd, "commands", {}).values():
+        _plain_metavars(sub)
+
+
 def run_app(app: typer.Typer) -> None:
     """Run the CLI with usage errors as one line and exit 2 (click prints three lines by default)."""
     usage, other = _click_errors()
     try:
-        rc = app(standalone_mode=False)
+        cmd = typer.main.get_command(app)
+        _plain_metavars(cmd)
+        rc = cmd.main(prog_name="ikedoctor", standalone_mode=False)
     except usage as exc:  # type: ignore[misc]
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `ikedoctor`: the help text is the answer
             sys.stderr.write(exc.format_message() + "\n")  # type: ignore[attr-defined]
             sys.exit(EXIT_INPUT)
         ctx = getattr(exc, "ctx", None)
-        where = ctx.command_path if ctx is not None else "ikedoctor"
-        err(f"{where}: {exc.format_message()} (see `{where} --help`)")  # type: ignore[attr-defined]
+        path = ctx.command_path if ctx is not None else "ikedoctor"
+        sub = path.split(" ", 1)[1] + ": " if " " in path else ""  # err() already says "ikedoctor: "
+        err(f"{sub}{exc.format_message()} (see `{path} --help`)")  # type: ignore[attr-defined]
         sys.exit(EXIT_INPUT)
     except other as exc:  # type: ignore[misc]
         if hasattr(exc, "format_message"):
@@ -99,7 +128,10 @@ def user_errors(debug: bool = False) -> Iterator[None]:
     except KeyboardInterrupt:
         err("interrupted")
         raise typer.Exit(130) from None
-    except Exception:  # noqa: BLE001 - the last line of defence
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        usage, other = _click_errors()
+        if isinstance(exc, usage + other):  # a bad option value (typer.BadParameter): run_app says so, exit 2
+            raise
         if debug:
             traceback.print_exc()
         else:
@@ -133,23 +165,30 @@ def parse_tz(value: str | None) -> tzinfo | None:
     return zone
 
 
-def emit(report: Report, fmt: OutputFormat, output: str | None, verbose: bool = False, extras=None) -> None:
+def emit(report: Report, fmt: OutputFormat | ReportFormat, output: str | None, verbose: bool = False,
+         extras=None) -> None:
     """Render and write a report.  Secrets (key dumps, passwords, PSKs) are masked in every mode.
 
     ``extras``: the HTML page's ladders and evidence context (``diagnose.report.html.prepare``)."""
+    from rich.console import Console
+
     from ..redact import scrub_report
+    from ..report.markdown import render_markdown
+    from ..report.output import write_atomic
+    from ..report.terminal import render_terminal
 
     report = scrub_report(report)
-    if fmt is OutputFormat.json:
+    if fmt.value == "json":
         text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
-    elif fmt is OutputFormat.markdown:
+    elif fmt.value == "markdown":
         text = render_markdown(report)
-    elif fmt is OutputFormat.html:
+    elif fmt.value == "html":
         from ..report.html import render_html
         text = render_html(report, extras)
     else:
         if output:
-            console = Console(record=True, width=120, force_terminal=False, color_system=None)
+            # recorded only: -o prints nothing but errors
+            console = Console(file=io.StringIO(), record=True, width=120, force_terminal=False, color_system=None)
             render_terminal(report, console, verbose)
             text = console.export_text()
         else:
@@ -174,4 +213,4 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-__all__ = ["EXIT_INPUT", "OutputFormat", "emit", "exit_for", "parse_tz", "user_errors", "err"]
+__all__ = ["EXIT_INPUT", "OutputFormat", "ReportFormat", "emit", "exit_for", "parse_tz", "user_errors", "err"]

@@ -50,6 +50,11 @@ def _includes(conf: Path, text: str) -> list[Path]:
     return out
 
 
+def _has_entries(out: bytes) -> bool:
+    """journalctl output with at least one log line (not only its "-- No entries --" style notes)."""
+    return any(line.strip() and not line.startswith(b"-- ") for line in out.splitlines())
+
+
 def collect_server(out_dir: str | Path = ".", last: str | None = "2h", start: str | None = None,
                    end: str | None = None, log_file: str | Path | None = None, runner: Runner | None = None,
                    swanctl_dir: Path = SWANCTL_DIR) -> Path:
@@ -67,8 +72,12 @@ def collect_server(out_dir: str | Path = ".", last: str | None = "2h", start: st
         if not res.ok and res.status == "failed":  # an old journalctl without -o short-iso-precise
             argv = [a for a in journal_argv(last, start, end) if a not in ("-o", "short-iso-precise")]
             res = col.run("charon-journal-plain", argv, timeout=300, needs="systemd-journal group or root")
-        if res.stdout:
+        if _has_entries(res.stdout):
             col.add_file("logs/charon.log", res.stdout, "log", fmt="charon", source="journalctl")
+        elif res.ok:  # journalctl exits 0 with "-- No entries --": no strongSwan unit logs to this journal
+            col.steps[-1]["status"] = "empty"
+            col.steps[-1]["note"] = ("no strongSwan entries in the journal (units strongswan, strongswan-starter) "
+                                     "in this window; if charon logs to a file, use --log-file")
 
     ver = col.run("swanctl-version", ["swanctl", "--version"], timeout=20)
     if ver.ok:

@@ -44,7 +44,7 @@ class RuleSpec:
     root_cause: str
     fix: str
     references: list[str]
-    change: dict[str, str]
+    change: dict[str, str | list[str]]  # per file syntax: one setting, or several (one per line)
     severity: str = "failure"  # failure | advisory
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -144,14 +144,22 @@ def _fmt(conn: Connection) -> str:
 
 def action(spec: RuleSpec, conn: Connection, val: Val | None, section: Loc | None = None,
            change: str | None = None) -> str:
-    """'change `x` at f:l to `y`' or 'add `y` to connection 'c' (f:l)'."""
+    """'change `x` at f:l to `y`' or 'add `y` to connection 'c' (f:l)'; several settings are
+    listed one per line below the instruction, each as the file it is about writes it."""
     new = change or spec.change.get(_fmt(conn), "")
+    settings = [new] if isinstance(new, str) else list(new)
     if val is not None and val.loc is not None:
-        return f"change `{val.loc.text}` at {val.loc.path}:{val.loc.line} to `{new}`"
-    anchor = section or conn.loc
-    where = f" ({anchor.path}:{anchor.line})" if anchor else ""
-    label = f"section '{anchor.text.rstrip('{ ').strip()}'" if section and anchor else f"connection '{conn.name}'"
-    return f"add `{new}` to {label}{where}"
+        head = f"change `{val.loc.text}` at {val.loc.path}:{val.loc.line} to"
+    else:
+        anchor = section or conn.loc
+        where = f" ({anchor.path}:{anchor.line})" if anchor else ""
+        label = f"section '{anchor.text.rstrip('{ ').strip()}'" if section and anchor else f"connection '{conn.name}'"
+        if len(settings) == 1:
+            return f"add `{settings[0]}` to {label}{where}"
+        head = f"add to {label}{where} these lines"
+    if len(settings) == 1:
+        return f"{head} `{settings[0]}`"
+    return head + ":\n" + "\n".join(f"    {s}" for s in settings)
 
 
 def _evs(*items: Evidence | None) -> list[Evidence]:
@@ -436,6 +444,9 @@ def rule_macos_reauth(spec: RuleSpec, conn: Connection, ctx: Context) -> Result:
     secs = conn.reauth_time.value
     r.values = {"interval": f"{secs}s" if secs < 120 else f"{secs // 60} min",
                 "default_note": " (ipsec.conf's default reauth=yes)" if conn.reauth_time.is_default else "",
+                "rekey_hint": ("with `reauth=no` charon rekeys the IKE_SA instead, before `ikelifetime` "
+                               "(default 3h) runs out" if _fmt(conn) == "ipsec"
+                               else "and rekey instead (`rekey_time = 4h`, the swanctl default)"),
                 "action": action(spec, conn, conn.reauth_time)}
     return r
 
@@ -526,22 +537,34 @@ def rule_split_dns(spec: RuleSpec, conn: Connection, ctx: Context) -> list[Resul
             else:
                 r.status, r.clients, r.confidence = "fail", [c.id for c in ctx.clients_for(spec)], spec.confidence
                 section = pool.loc if pool else conn.loc
-                r.values = {"dns": ", ".join(dns.value), "local_ts": ", ".join(ch.local_ts.value),
-                            "action": action(spec, conn, None, section)}
+                how = (_attr_plugin_action(spec) if _fmt(conn) == "ipsec" or pool is None
+                       else action(spec, conn, None, section))
+                r.values = {"dns": ", ".join(dns.value), "local_ts": ", ".join(ch.local_ts.value), "action": how}
             out.append(r)
     return out
+
+
+def _attr_plugin_action(spec: RuleSpec) -> str:
+    """ipsec.conf (or a pool-less swanctl connection) cannot send attribute 25: strongswan.conf can."""
+    lines = spec.change.get("strongswan.conf", [])
+    block = [lines] if isinstance(lines, str) else lines
+    return ("add to strongswan.conf (the attr plugin sends it with every address; ipsec.conf has no "
+            "setting for it) these lines:\n" + "\n".join(f"    {s}" for s in block))
 
 
 def rule_stale_child(spec: RuleSpec, conn: Connection, ctx: Context) -> Result:
     r = Result(spec.id, "pass", conn.name)
     delay = conn.dpd_delay
     limit = int(spec.extra.get("max_dpd_delay", 300))
-    r.evidence = _evs(ev_val(delay, conn, "dpd_delay"))
+    ipsec = _fmt(conn) == "ipsec"  # ipsec.conf: DPD is off while dpdaction=none, whatever dpddelay says
+    r.evidence = _evs(ev_val(delay, conn, "dpdaction/dpddelay" if ipsec else "dpd_delay"))
     if 0 < delay.value <= limit:
         r.reason = f"dpd_delay = {delay.value}s"
         return r
     r.status, r.clients, r.confidence = "fail", [c.id for c in ctx.clients_for(spec)], spec.confidence
-    r.values = {"dpd_text": ("no dead peer detection (dpd_delay not set, default 0)" if delay.value == 0 and delay.is_default
+    r.values = {"dpd_text": ("no dead peer detection (dpdaction not set, default none)" if ipsec and delay.value == 0
+                             and delay.is_default
+                             else "no dead peer detection (dpd_delay not set, default 0)" if delay.value == 0 and delay.is_default
                              else "dead peer detection disabled" if delay.value == 0
                              else f"dpd_delay = {delay.value}s"),
                 "action": action(spec, conn, delay)}

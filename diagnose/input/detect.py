@@ -7,26 +7,41 @@ refused here, before any parser sees it.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ..errors import InputError
 from ..parsers.base import LogParser
-from .paste import Wrap, rejoin_head, wrap_of
+from .paste import Piece, Wrap, rejoin_head, wrap_of
 from ..parsers.registry import PARSERS, by_name
 
 HEAD_LINES = 200
 THRESHOLD = 0.3
 
 
-def _as_read(parser: LogParser, lines: list[str], width: int | None) -> list[str]:
-    starts = getattr(parser, "starts_record", None)
-    if width is None or starts is None:
-        return lines
-    return rejoin_head(lines, width, starts, getattr(parser, "complete_record", None))
+def starts_of(parser: LogParser, head: list[Piece]) -> Callable[[str], bool] | None:
+    """The parser's test for "this line starts a record", tuned to this input when it can be."""
+    starts_for = getattr(parser, "starts_for", None)
+    if starts_for is not None:
+        return starts_for([t for _, t, _ in head])  # type: ignore[no-any-return]
+    return getattr(parser, "starts_record", None)
 
 
-def wrap_for(parser: LogParser, head: list[str], width: int | None) -> Wrap | None:
-    """How the input was wrapped as this parser reads it (None: not wrapped, or no way to tell)."""
-    starts = getattr(parser, "starts_record", None)
-    return None if starts is None else wrap_of(head, width, starts, getattr(parser, "complete_record", None))
+def _as_read(parser: LogParser, head: list[Piece], width: int | None) -> list[str]:
+    starts = starts_of(parser, head) if width is not None else None
+    if starts is None:
+        return [t for _, t, _ in head]
+    return rejoin_head(head, width, starts, getattr(parser, "complete_record", None),
+                       getattr(parser, "reads_record", None))
+
+
+def wrap_for(parser: LogParser, head: list[Piece], width: int | None) -> tuple[Wrap, Callable[[str], bool]] | None:
+    """How the input was wrapped as this parser reads it, and the start test that found it
+    (None: not wrapped, or no way to tell)."""
+    starts = starts_of(parser, head)
+    if starts is None:
+        return None
+    wrap = wrap_of(head, width, starts, getattr(parser, "complete_record", None))
+    return None if wrap is None else (wrap, starts)
 
 
 def looks_binary(head: bytes) -> bool:
@@ -41,11 +56,12 @@ def looks_binary(head: bytes) -> bool:
 
 
 def choose_parser(name: str, head: list[str], forced: str | None = None,
-                  width: int | None = None) -> tuple[LogParser, float]:
+                  width: int | None = None, pieces: list[Piece] | None = None) -> tuple[LogParser, float]:
     """The parser for an input, from its (cleaned) head.
 
     ``width``: the input may be hard-wrapped at that column; each parser then sniffs
-    the head as it would read it, with its own continuation pieces rejoined.
+    the head as it would read it, with its own continuation pieces rejoined (``pieces``:
+    the head's lines with their lengths as pasted, default: ``head`` as it is).
     """
     if forced:
         parser = by_name(forced)
@@ -54,9 +70,12 @@ def choose_parser(name: str, head: list[str], forced: str | None = None,
             raise InputError(name, f"unknown log format {forced!r}", f"known formats: {known}")
         return parser, 1.0
     lines = [h for h in head if h.strip()][:HEAD_LINES]
+    if pieces is None:
+        pieces = [(i, t, len(t)) for i, t in enumerate(head)]
+    kept = [p for p in pieces if p[1].strip()][:HEAD_LINES]
     if not lines:
         raise InputError(name, "empty input", "nothing to diagnose: give a charon, macOS/iOS or racoon log")
-    scored = sorted(((p.sniff(_as_read(p, lines, width)), i, p) for i, p in enumerate(PARSERS)),
+    scored = sorted(((p.sniff(_as_read(p, kept, width) if width else lines), i, p) for i, p in enumerate(PARSERS)),
                     key=lambda t: (-t[0], t[1]))
     best_score, _, best = scored[0]
     if best_score < THRESHOLD:

@@ -174,7 +174,9 @@ def _spooled_sources(name: str, stream: BinaryIO, warn: list[str]) -> Iterator[S
     size = 0
     while True:
         try:
-            data = stream.read(1024 * 1024)
+            # read1: one read of the pipe or terminal at a time, so the first Ctrl-D of a paste ends
+            # it (read() would go on reading the terminal after that end-of-file)
+            data = stream.read1(1024 * 1024) if hasattr(stream, "read1") else stream.read(1024 * 1024)
         except OSError as exc:
             spool.close()
             raise InputError(name, f"read failed ({exc.strerror})") from None

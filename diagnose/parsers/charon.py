@@ -22,7 +22,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import regex
 
@@ -45,6 +45,8 @@ _BODY_AT_START = re.compile(r"(\d{2,})\[([A-Z]{3})[0-4]?\] (?:<(?:([^|>]*)\|)?(\
 _SYSLOG = regex.compile(r"^\s*(?P<host>\S+) (?P<tag>[A-Za-z0-9_.\-/]+?)(?:\[(?P<pid>\d+)\])?: ")
 # a syslog header whose timestamp the Clock did not know (RFC 5424 etc.)
 _SWANCTL_INIT = regex.compile(r"^\[(?P<group>[A-Z]{3})\] ")
+# a log shipper's line prefix (``docker compose logs``: ``strongswan-gw-1  | ``), for rejoining
+_SHIPPER = regex.compile(r"^[\w.\-]+ +\| ")
 _CHARON_TAGS = ("charon", "charon-systemd", "ipsec", "charon-cmd", "charon-nm", "swanctl", "strongswan")
 _GROUPS = frozenset("DMN MGR IKE CHD JOB WCH CFG KNL NET ASN ENC TNC IMC IMV PTS TLS APP ESP LIB".split())
 
@@ -81,7 +83,29 @@ class CharonParser:
         A timestamp, an ``NN[GRP]`` mark near the start, a JSON record, ``[GRP]`` or the
         first word of a known message; a piece cut off a longer line has none of these.
         """
-        if line.startswith('{"'):
+        if self._prefixed(line):
+            return True
+        word = line.split(" ", 1)[0]
+        return word in table().by_word or word in reference().by_word
+
+    def starts_for(self, head: list[str]) -> Callable[[str], bool]:
+        """The start test for one input: in a log whose lines carry prefixes, an unprefixed line
+        starts a record only when it is a whole known message; a first word alone does not
+        tell it from a wrapped piece (``retransmitting response``).  A paste of bare messages
+        has nothing else to go by."""
+        if not any(self._prefixed(h) for h in head[:200]):
+            return self.starts_record
+
+        def prefixed_start(line: str) -> bool:
+            if self._prefixed(line):
+                return True
+            msg = line.strip()
+            return table().match(msg) is not None or reference().format_of(msg) is not None
+        return prefixed_start
+
+    @staticmethod
+    def _prefixed(line: str) -> bool:
+        if line.startswith('{"') or _SHIPPER.match(line):
             return True
         m = _BODY.search(line[:120])
         if m and m["group"] in _GROUPS:
@@ -89,10 +113,16 @@ class CharonParser:
         if Clock().parse(line)[0] is not None:  # a fresh clock: no rollover state shared between inputs
             return True
         mi = _SWANCTL_INIT.match(line)
-        if mi and mi["group"] in _GROUPS:
-            return True
-        word = line.split(" ", 1)[0]
-        return word in table().by_word or word in reference().by_word
+        return bool(mi and mi["group"] in _GROUPS)
+
+    def reads_record(self, line: str) -> bool:
+        """Whether a (rejoined) line is a charon line whose message charon prints: a known one
+        (the table or any charon format), so a guessed join can be checked."""
+        parsed = self._split(line, Clock(), None, None)
+        if parsed is None:
+            return False
+        msg = parsed[-1].strip()
+        return table().match(msg) is not None or reference().format_of(msg) is not None
 
     def complete_record(self, line: str) -> bool:
         """Whether a line already holds a whole charon message: one whose format ends in fixed

@@ -45,7 +45,7 @@ MATCH_TIMEOUT = 0.05  # seconds; a pathological line must not hang a batch
 class MessageRule:
     kind: str
     format: str
-    rx: Any
+    groups: int  # capture groups of the format's regex (one per conversion)
     attrs: dict[str, Any]
     first_word: str | None  # literal first word used to index the rule
     #: literal fragments every matching message contains: checked with ``in`` before the regex,
@@ -53,6 +53,16 @@ class MessageRule:
     literals: tuple[str, ...] = ()
     #: ``attrs`` with ``$n`` references pre-split, so building an event does not re-parse them
     plan: tuple[tuple[str, bool, Any], ...] = ()  # (key, is envelope key, compiled value)
+    enum_tokens: bool = False
+    _rx: Any = None
+
+    @property
+    def rx(self) -> Any:
+        """The anchored regex, compiled when a line first gets past the literal gate: a short
+        paste meets a few of the table's formats, a long log the same few thousands of times."""
+        if self._rx is None:
+            self._rx = compile_format(self.format, self.enum_tokens)[0]
+        return self._rx
 
 
 def literals_of(fmt: str) -> tuple[str, ...]:
@@ -148,9 +158,11 @@ def _load_rules() -> list[MessageRule]:
         if "format" in entry:
             fmts.insert(0, entry["format"])
         for fmt in fmts:
-            rx, first = compile_format(fmt, bool(entry.get("enum_tokens", False)))
-            plan = tuple((k, k.startswith("_"), _static(compile_value(v), rx.groups)) for k, v in attrs.items())
-            rules.append(MessageRule(kind, fmt, rx, attrs, first, literals_of(fmt), plan))
+            groups = sum(1 for m in _SPEC_RX.finditer(fmt.strip()) if m.group() != "%%")
+            first = fmt.strip().split(" ", 1)[0]
+            plan = tuple((k, k.startswith("_"), _static(compile_value(v), groups)) for k, v in attrs.items())
+            rules.append(MessageRule(kind, fmt, groups, attrs, None if "%" in first else first, literals_of(fmt),
+                                     plan, bool(entry.get("enum_tokens", False))))
     return rules
 
 
@@ -185,7 +197,7 @@ class Table:
             return None
         found: list[tuple[MessageRule, Any]] = []
         for rule in (*self.by_word.get(head.split(" ", 1)[0], ()), *self.floating):
-            if not _holds_literal(head, rule.literals):
+            if not _elision_fits(head, rule.format, rule.literals):
                 continue  # the head must hold some of the format's own text, not only a conversion
             try:
                 m = rule.rx.match(head, partial=True, timeout=MATCH_TIMEOUT)
@@ -229,16 +241,14 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
-def _holds_literal(head: str, literals: tuple[str, ...]) -> bool:
-    """Some distinctive fixed text of the format is in the head (or the head is cut inside it).
-
-    Short pieces (`` to ``, ``for``) are in any sentence: "Attempting to start charon..." is no
-    elided "%s certificate invalid (valid from %T to %T)".
-    """
-    return any((len(lit.strip()) >= _MIN_PIECE and lit.strip() in head) or head in lit for lit in literals)
-
-
-_MIN_PIECE = 6
+def _elision_fits(head: str, fmt: str, literals: tuple[str, ...]) -> bool:
+    """The head is the format's own opening: it holds the fixed text before the first
+    conversion (or is cut inside it); a format that opens with a conversion needs its
+    longest fixed piece in the head.  A stray short piece (`` to ``) is not enough."""
+    opening = _PRINTF.split(fmt, 1)[0].strip()
+    if opening:
+        return head.startswith(opening) or opening.startswith(head)
+    return bool(literals) and literals[0].strip() in head
 
 
 def elided_head(msg: str) -> str | None:
@@ -258,8 +268,9 @@ def elided_head(msg: str) -> str | None:
 #: those ikedoctor's own table uses)
 _PRINTF = regex.compile(r"%%|%[-#0 +']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|z|j|t)?[A-Za-z]")
 #: a reference format must hold this much literal text to identify a bare line (``%s: %s`` would
-#: claim anything)
-MIN_LITERAL = 10
+#: claim anything); one that starts with a conversion (no first word to key on) needs more
+#: (``%N authentication %s`` would claim any text with "authentication" in it)
+MIN_LITERAL, MIN_LITERAL_FLOATING = 10, 20
 
 
 def _reference_rx(fmt: str) -> Any:
@@ -294,6 +305,8 @@ class Reference:
     by_word: dict[str, list[str]]
     floating: list[str]
     _rx: dict[str, Any] = field(default_factory=dict)
+    _lits: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _anchors: list[tuple[str, str]] | None = None
 
     def _compiled(self, fmt: str) -> Any:
         rx = self._rx.get(fmt)
@@ -301,27 +314,48 @@ class Reference:
             rx = self._rx[fmt] = _reference_rx(fmt)
         return rx
 
+    def _literals(self, fmt: str) -> tuple[str, ...]:
+        """The format's fixed text pieces (3+ characters): a cheap gate before its regex."""
+        lits = self._lits.get(fmt)
+        if lits is None:
+            pieces = (p.replace("%%", "%") for p in _PRINTF.split(fmt))
+            lits = self._lits[fmt] = tuple(sorted({p for p in pieces if len(p) >= 3}, key=len, reverse=True))
+        return lits
+
+    def _whole(self, fmt: str, msg: str) -> bool:
+        if any(lit not in msg for lit in self._literals(fmt)):
+            return False
+        return bool(self._compiled(fmt).match(msg, timeout=MATCH_TIMEOUT))
+
+    def _floating_in(self, msg: str) -> list[str]:
+        """Formats that start with a conversion and whose longest fixed piece ``msg`` holds."""
+        anchors = self._anchors
+        if anchors is None:
+            anchors = self._anchors = [(self._literals(f)[0] if self._literals(f) else "", f) for f in self.floating]
+        return [f for a, f in anchors if a in msg]
+
     def format_of(self, msg: str) -> str | None:
         """The format a whole bare message matches (no elision), or None."""
         msg = msg.strip()
-        for fmt in (*self.by_word.get(msg.split(" ", 1)[0], ()), *self.floating):
+        for fmt in (*self.by_word.get(msg.split(" ", 1)[0], ()), *self._floating_in(msg)):
             try:
-                if self._compiled(fmt).match(msg, timeout=MATCH_TIMEOUT):
+                if self._whole(fmt, msg):
                     return fmt
             except TimeoutError:
                 continue
         return None
 
     def knows(self, msg: str) -> bool:
+        """Whether bare text is a charon message, whole or elided by a poster."""
         msg = msg.strip()
-        head = None
-        for fmt in (*self.by_word.get(msg.split(" ", 1)[0], ()), *self.floating):
+        if self.format_of(msg) is not None:
+            return True
+        head = elided_head(msg)
+        if not head:
+            return False
+        for fmt in (*self.by_word.get(head.split(" ", 1)[0], ()), *self.floating):
             try:
-                if self._compiled(fmt).match(msg, timeout=MATCH_TIMEOUT):
-                    return True
-                if head is None:
-                    head = elided_head(msg) or ""
-                if head and _holds_literal(head, literals_of(fmt)) \
+                if _elision_fits(head, fmt, self._literals(fmt)) \
                         and self._compiled(fmt).match(head, partial=True, timeout=MATCH_TIMEOUT):
                     return True
             except TimeoutError:
@@ -350,11 +384,13 @@ def reference() -> Reference:
     floating: list[str] = []
     for r in rows:
         fmt = r["format"]
-        if fmt[:1].isspace() or len(_PRINTF.sub("", fmt).strip()) < MIN_LITERAL:
+        literal = len(_PRINTF.sub("", fmt).strip())
+        if fmt[:1].isspace() or literal < MIN_LITERAL:
             continue
         first = fmt.split(" ", 1)[0]
         if "%" in first:
-            floating.append(fmt)
+            if literal >= MIN_LITERAL_FLOATING:
+                floating.append(fmt)
         else:
             by_word.setdefault(first, []).append(fmt)
     return Reference(by_word, floating)

@@ -19,15 +19,16 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import regex
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from ..redact import Redactor, redact_object, redact_report, scrub_text
 from .ladder import Ladder, events_by_line, from_timeline
 from .model import Report
 from .safe_text import printable
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).with_name("templates")
 CONTEXT_LINES = 3  # lines shown before and after each evidence line
@@ -168,7 +169,9 @@ def _short(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
-def environment() -> Environment:
+def environment() -> "Environment":
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape  # only to render a page
+
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True,
                       default_for_string=True, enabled_extensions=("html", "j2", "svg")),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)

@@ -33,7 +33,8 @@ def render_markdown(report: Report) -> str:
     for w in report.warnings:
         out.append(f"\n> warning: {md_text(w)}")
     for rank, f in enumerate(report.findings, 1):
-        out += ["", f"## {rank}. {md_text(f.title)} ({md_code(f.id)}, confidence {f.confidence:.0%}, "
+        kind = "Possible cause: " if f.confidence < 0.5 else ""
+        out += ["", f"## {rank}. {kind}{md_text(f.title)} ({md_code(f.id)}, confidence {f.confidence:.0%}, "
                     f"seen from {md_text(f.side)})", ""]
         if f.evidence_status == "unverified":
             out.append("_Pattern not yet verified on a real log._\n")

@@ -95,6 +95,7 @@ class SessionSummary:
     partner: str | None = None
     clock_offset_s: float | None = None
     identities: dict[str, str] = field(default_factory=dict)
+    not_established_because: str | None = None  # None when established
 
 
 @dataclass(slots=True)

@@ -204,3 +204,94 @@ def test_batch_redact_hides_identities_and_keeps_findings(tmp_path):
     assert "vpn.example.com" in plain.stdout and "vpn.example.com" not in red.stdout
     ids = lambda out: [[f["id"] for f in json.loads(l)["findings"]] for l in out.splitlines() if l.strip()]
     assert ids(red.stdout) == ids(plain.stdout)
+
+
+def test_an_internal_error_in_any_case_makes_batch_exit_3(tmp_path, monkeypatch):
+    """A bug hit by one case does not stop the batch, but the run must not look clean (exit 0/1)."""
+    from typer.testing import CliRunner
+
+    from diagnose.batch import unit
+    from diagnose.cli import _register, app
+    _register()
+    for t in ("t1", "t2"):
+        (tmp_path / t).mkdir()
+        (tmp_path / t / "charon.log").write_bytes(LOG)
+    real = unit.diagnose_sources
+
+    def flaky(sources, *a, **kw):
+        if "t2" in sources[0].name:
+            raise TypeError("a bug")
+        return real(sources, *a, **kw)
+    monkeypatch.setattr(unit, "diagnose_sources", flaky)
+    res = CliRunner().invoke(app, ["batch", str(tmp_path), "--format", "jsonl", "--executor", "serial"])
+    assert res.exit_code == 3, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert [r["error"] is None for r in rows] == [True, False]
+    assert "internal error" in rows[1]["error"]
+
+
+def test_mixed_mac_and_gateway_ticket_in_a_tarball_has_no_error(tmp_path):
+    """A gateway log with a Console copy and an OS X system.log (once an internal error, and exit 0)."""
+    from typer.testing import CliRunner
+
+    from diagnose.cli import _register, app
+    from samples_index import SAMPLES as ROOT
+    _register()
+    arc = tmp_path / "ticket.tar.gz"
+    with tarfile.open(arc, "w:gz") as tar:
+        for f in ("lab-macos-reauth-failure/server-charon.log",
+                  "public-012-ios-racoon-xauth-modecfg/client-racoon.part4-ipsec-filter.log",
+                  "public-apple001-racoon-missing-psk/client-racoon-system.log"):
+            tar.add(ROOT / f, arcname=f"ticket/{f.split('/')[1]}")
+    res = CliRunner().invoke(app, ["batch", str(arc), "--format", "jsonl", "--executor", "serial"])
+    assert res.exit_code in (0, 1), res.output
+    [row] = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert row["error"] is None and len(row["inputs"]) == 3
+
+
+def test_tarball_of_a_tickets_folder_is_cased_like_the_folder(tmp_path):
+    """`tar czf t.tgz tickets/`: one case per ticket folder, as `batch tickets/` gives."""
+    tickets = tmp_path / "tickets"
+    for t in ("t1", "t2", "t3/gw"):
+        (tickets / t).mkdir(parents=True)
+        (tickets / t / "charon.log").write_bytes(LOG)
+    arc = tmp_path / "t.tgz"
+    with tarfile.open(arc, "w:gz") as tar:
+        tar.add(tickets, arcname="tickets")
+    from_tree = [c.name.removeprefix(str(tmp_path) + "/") for c in discover([str(tickets)])]
+    from_archive = [c.name.removeprefix(f"{arc}!") for c in discover([str(arc)])]
+    assert from_archive == from_tree == ["tickets/t1", "tickets/t2", "tickets/t3/gw"]
+    one = tmp_path / "one.tgz"
+    with tarfile.open(one, "w:gz") as tar:
+        tar.add(tickets / "t1", arcname="t1")
+    assert [c.name for c in discover([str(one)])] == [str(one)]
+
+
+def test_collect_bundle_with_several_folders_stays_one_case(tmp_path):
+    manifest = json.dumps({"schema": "ikedoctor.collect/1", "side": "server", "year": 2026}).encode()
+    arc = tmp_path / "bundle.tar.gz"
+    with tarfile.open(arc, "w:gz") as tar:
+        for name, data in (("b/manifest.json", manifest), ("b/logs/charon.log", LOG),
+                           ("b/status/swanctl-list-sas.txt", b"no IKE_SAs\n")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    [case] = discover([str(arc)])
+    assert case.name == str(arc) and len(case.inputs) == 2
+
+
+def test_batch_takes_a_zone_name_as_diagnose_does(tmp_path):
+    import subprocess
+    import sys
+    folder = next(s for s in SAMPLES if s.expect and s.name.startswith("lab-")).folder
+    base = [sys.executable, "-m", "diagnose"]
+    b = subprocess.run(base + ["batch", "--tz", "Europe/Zurich", "-f", "json", "-j", "1", str(folder)],
+                       capture_output=True, text=True)
+    d = subprocess.run(base + ["diagnose", "--tz", "Europe/Zurich", "-f", "json", str(folder)],
+                       capture_output=True, text=True)
+    assert b.returncode == d.returncode == 1, b.stderr
+    times = lambda fs: [e.get("time") for f in fs for e in f["evidence"]]  # noqa: E731
+    got, want = times(json.loads(b.stdout)["cases"][0]["findings"]), times(json.loads(d.stdout)["findings"])
+    assert got == want and any(t and t.endswith(("+01:00", "+02:00")) for t in got)
+    bad = subprocess.run(base + ["batch", "--tz", "Nowhere/Town", str(folder)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown time zone" in bad.stderr and "internal" not in bad.stderr

@@ -72,9 +72,10 @@ def test_same_finding_in_many_sessions_is_merged():
     assert len(ms) == 1 and ms[0].occurrences == 4
 
 
-def test_templates_fill_captures_and_keep_unknown_fields():
-    assert render("offer {offered|keywords} / {missing}", {"offered": ["IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048"]}) == \
-        "offer aes256-sha256-prfsha256-modp2048 / {missing}"
+def test_templates_fill_captures_and_show_missing_ones_as_placeholders():
+    assert render("offer {offered|keywords} / {missing_value}", {"offered": ["IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048"]}) == \
+        "offer aes256-sha256-prfsha256-modp2048 / <missing-value>"
+    assert render("conn {connection}\n    esp={configured|nopfs}", {}) == "conn <your-connection>\n    esp=<your-proposals>"
     assert render("{x|nopfs}", {"x": ["ESP:AES_CBC_256/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ"]}) == "aes256-sha256-modp2048-modpnone"
 
 
@@ -90,6 +91,18 @@ def test_fix_snippet_names_the_gateway_connection_from_the_log():
     sample = Path(__file__).resolve().parents[2] / "samples" / "lab-no-certreq"
     f = diagnose_paths([str(sample)]).findings[0]
     assert "rw-eap {" in f.fix_snippets[0]["text"] and "{connection}" not in f.fix_snippets[0]["text"]
+
+
+def test_explain_shows_placeholders_not_template_fields():
+    import re
+
+    from diagnose.catalog.describe import describe_pattern
+    from diagnose.catalog.model import load_catalog
+    for p in load_catalog():
+        text = describe_pattern(p)
+        assert not re.search(r"\{[a-z_]+(\|[a-z]+)?\}", text), p.id
+    p = next(p for p in load_catalog() if p.id == "pfs-rekey-mismatch")
+    assert "<your-connection>" in describe_pattern(p) and "<your-proposals>" in describe_pattern(p)
 
 
 # -- decisive lines: what a fragment alone lets an expert conclude ------------------------------

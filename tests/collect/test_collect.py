@@ -210,3 +210,18 @@ def test_diagnose_reads_the_bundle(standins, tmp_path):
     inputs = json.loads(run.stdout)["inputs"]
     unified = [i for i in inputs if i["path"].endswith("logs/unified.ndjson")]
     assert unified and unified[0]["format"] == "apple-unified" and unified[0]["events"] == 10
+
+
+def test_server_without_strongswan_journal_says_so(tmp_path):
+    from diagnose.collect.runner import StepResult
+
+    class NoJournal:
+        def run(self, argv, timeout=120.0):
+            if argv[0] == "journalctl":
+                return StepResult(list(argv), "ok", 0, b"-- No entries --\n", b"No journal files were found.\n")
+            return StepResult(list(argv), "not-found", note=f"{argv[0]} is not installed")
+
+    bundle = collect_server(tmp_path, runner=NoJournal(), swanctl_dir=tmp_path / "none")
+    journal = next(s for s in read_manifest(bundle)["steps"] if s["step"] == "charon-journal")
+    assert journal["status"] == "empty" and "--log-file" in journal["note"]
+    assert "logs/charon.log" not in members(bundle)

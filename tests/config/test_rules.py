@@ -353,3 +353,32 @@ def test_profile_proposals_replace_defaults(tmp_path, write_profile):
     assert "ike-proposal-mismatch" not in found and "esp-proposal-mismatch" not in found
     found, _ = findings([conf])  # without the profile the built-in lists do not match
     assert "ike-proposal-mismatch" in found
+
+
+IPSEC_SPLIT = """config setup
+
+conn rw
+    left=%any
+    leftcert=server.crt
+    leftsubnet=10.1.0.0/16
+    right=%any
+    rightsourceip=10.3.0.0/24
+    rightdns=10.1.0.1
+    auto=add
+"""
+SWANCTL_ONLY = ("rekey_time", "reauth_time", "dpd_delay", "dpd_action", "send_cert =", "proposals =")
+
+
+def test_check_words_ipsec_conf_fixes_in_ipsec_conf_syntax_one_setting_per_line(tmp_path):
+    conf = tmp_path / "ipsec.conf"
+    conf.write_text(IPSEC_SPLIT)
+    found, _ = findings([conf])
+    assert {"macos-reauth-failure", "split-dns-not-applied", "stale-child-sa-after-sleep"} <= set(found)
+    for f in found.values():
+        assert " + " not in f.fix and not any(k in f.fix for k in SWANCTL_ONLY), (f.id, f.fix)
+    assert "\n    dpdaction=clear\n    dpddelay=30s" in found["stale-child-sa-after-sleep"].fix
+    assert "dpdaction" in found["stale-child-sa-after-sleep"].root_cause
+    split = found["split-dns-not-applied"].fix
+    assert "strongswan.conf" in split and "25 = <internal-domain>" in split and "example.com" not in split
+    apply_fix(found["macos-reauth-failure"].fix)
+    assert "macos-reauth-failure" not in findings([conf])[0]

@@ -33,13 +33,17 @@ def events_of(tmp_path: Path, lines: list[str], name: str = "paste.log") -> list
     return [(e.kind, e.line, e.text) for e in parse_events(opened)]
 
 
-ORIGINAL = real_lines(SERVER, "no matching peer config found", 3)
+# three gateway lines and a client line with a quoted identity (for the typographic quotes)
+ORIGINAL = real_lines(SERVER, "no matching peer config found", 3) + \
+    real_lines(SAMPLES / "lab-no-certreq" / "client-charon.log", "no trusted RSA public key")
 
 DECORATIONS = {
     "nbsp": nbsp,
     "zero-width": lambda ls: ["\u200b" + ln.replace("]", "]\u200b", 1) for ln in ls],
+    "smart-quotes": lambda ls: [ln.replace("'", "\u2019").replace('"', "\u201d") for ln in ls],
     "entities": lambda ls: [ln.replace("'", "&#39;").replace(">", "&gt;").replace("<", "&lt;") for ln in ls],
     "backticks": backticks,
+    "html-tags": lambda ls: ["<pre>" + ls[0], *ls[1:-1], "<b>" + ls[-1] + "</b><br>"],
     "fence": fenced,
     "quoted": quoted,
     "quoted-nested": lambda ls: quoted(ls, 2),
@@ -101,7 +105,7 @@ def test_wrapped_lines_are_rejoined_with_the_first_piece_number(wrap, tmp_path):
 def test_short_unwrapped_lines_are_not_joined():
     lines = real_lines(SERVER, "no matching peer config found", 3)
     prof = paste.profile(lines)
-    wrap = paste.wrap_of(lines, prof.width, CharonParser().starts_record)
+    wrap = paste.wrap_of(list(paste.as_pieces(enumerate(lines))), prof.width, CharonParser().starts_record)
     assert wrap is None
 
 
@@ -110,9 +114,10 @@ def test_word_wrap_puts_back_the_space_fold_does_not():
     for render, cut in ((fold, True), (word_wrap, False)):
         pieces = render(lines)
         prof = paste.profile(pieces)
-        wrap = paste.wrap_of(pieces, prof.width, CharonParser().starts_record)
+        numbered = list(paste.as_pieces(enumerate(pieces)))
+        wrap = paste.wrap_of(numbered, prof.width, CharonParser().starts_record)
         assert wrap is not None and wrap.cut is cut
-        joined = [t for _, t in paste.rejoined(enumerate(pieces), wrap, CharonParser().starts_record)]
+        joined = [t for _, t in paste.rejoined(numbered, wrap, CharonParser().starts_record)]
         assert joined == lines
 
 
