@@ -145,4 +145,7 @@ def output_width(out: IO[str]) -> int:
 
 
 def writer_for(fmt: str, out: IO[str]) -> Writer:
+    if fmt == "html":
+        from ..report.batch_html import HtmlWriter  # the report layer renders the page
+        return HtmlWriter(out)
     return {"jsonl": JsonlWriter, "json": JsonWriter, "csv": CsvWriter}.get(fmt, TextWriter)(out)

@@ -111,6 +111,8 @@ class Summary:
             self.titles.setdefault(fid, f.get("title", ""))
             client = res.unit_clients.get(f.get("session") or "", "") or "(unknown)"
             self.clients.setdefault(client, Counter())[fid] += 1
+            gateway = res.unit_gateways.get(f.get("session") or "", "") or "(unknown)"
+            self.gateways.setdefault(gateway, Counter())[fid] += 1
             when = (finding_time(f) or "")[:10]
             self.days.setdefault(when or "(undated)", Counter())[fid] += 1
             self.weeks.setdefault(week_of(when) or "(undated)", Counter())[fid] += 1

@@ -45,6 +45,8 @@ class CaseResult:
     session_rows: list[tuple[str, str, str, str]] = field(default_factory=list)
     #: finding session unit -> client identity/peer, for the per-client summary
     unit_clients: dict[str, str] = field(default_factory=dict)
+    #: finding session unit -> gateway address, for the per-gateway summary
+    unit_gateways: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"case": self.case, "verdict": self.verdict, "error": self.error, "inputs": self.inputs,
@@ -128,17 +130,19 @@ def run_case(spec: CaseSpec) -> CaseResult:
         res.warnings = list(report.warnings)
         res.sessions = len(report.sessions)
         by_id: dict[str, str] = {}
+        gateway_of: dict[str, str] = {}
         for s in report.sessions:
             res.outcomes[s.outcome] = res.outcomes.get(s.outcome, 0) + 1
             if s.side == "client":  # the client's own log: it is the local end, the gateway the peer
                 client, gateway = s.identities.get("local_id") or s.local or "", s.peer or ""
             else:
                 client, gateway = s.identities.get("remote_id") or s.peer or "", s.local or ""
-            by_id[s.id] = client
+            by_id[s.id], gateway_of[s.id] = client, gateway
             res.session_rows.append(((s.start or "")[:10], client, gateway, s.outcome))
         for f in res.findings:
             unit = f.get("session") or ""
             res.unit_clients[unit] = by_id.get(unit) or _peer_of_unit(unit)
+            res.unit_gateways[unit] = gateway_of.get(unit, "")
     except (IkedoctorError, _CaseError) as exc:
         res.error, res.warnings = str(exc), warnings
     except Exception as exc:  # noqa: BLE001 - one broken case must not stop a batch of thousands
@@ -175,5 +179,6 @@ def _rename(res: CaseResult, tmp: str, shown: str) -> None:
 
     res.inputs, res.findings, res.warnings = fix(res.inputs), fix(res.findings), fix(res.warnings)
     res.unit_clients = fix(res.unit_clients)
+    res.unit_gateways = fix(res.unit_gateways)
     if res.error:
         res.error = fix(res.error)

@@ -20,6 +20,7 @@ class BatchFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
+    html = "html"
 
 
 class Executor(str, Enum):

@@ -39,6 +39,15 @@ class OutputFormat(str, Enum):
     markdown = "markdown"
 
 
+class ReportFormat(str, Enum):
+    """``diagnose`` and ``timeline``: the formats of ``OutputFormat`` and the HTML page."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
 def err(msg: str) -> None:
     """One line on stderr, whatever the message holds (file names can contain newlines and escapes)."""
     sys.stderr.write("ikedoctor: " + printable(msg, one_line=True) + "\n")
@@ -156,8 +165,11 @@ def parse_tz(value: str | None) -> tzinfo | None:
     return zone
 
 
-def emit(report: Report, fmt: OutputFormat, output: str | None, verbose: bool = False) -> None:
-    """Render and write a report.  Secrets (key dumps, passwords, PSKs) are masked in every mode."""
+def emit(report: Report, fmt: OutputFormat | ReportFormat, output: str | None, verbose: bool = False,
+         extras=None) -> None:
+    """Render and write a report.  Secrets (key dumps, passwords, PSKs) are masked in every mode.
+
+    ``extras``: the HTML page's ladders and evidence context (``diagnose.report.html.prepare``)."""
     from rich.console import Console
 
     from ..redact import scrub_report
@@ -166,10 +178,13 @@ def emit(report: Report, fmt: OutputFormat, output: str | None, verbose: bool = 
     from ..report.terminal import render_terminal
 
     report = scrub_report(report)
-    if fmt is OutputFormat.json:
+    if fmt.value == "json":
         text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
-    elif fmt is OutputFormat.markdown:
+    elif fmt.value == "markdown":
         text = render_markdown(report)
+    elif fmt.value == "html":
+        from ..report.html import render_html
+        text = render_html(report, extras)
     else:
         if output:
             # recorded only: -o prints nothing but errors
@@ -198,4 +213,4 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-__all__ = ["EXIT_INPUT", "OutputFormat", "emit", "exit_for", "parse_tz", "user_errors", "err"]
+__all__ = ["EXIT_INPUT", "OutputFormat", "ReportFormat", "emit", "exit_for", "parse_tz", "user_errors", "err"]

@@ -11,14 +11,14 @@ from pathlib import Path
 
 from ..events import Side
 from . import EXIT_CODES_HELP, app
-from .common import REDACT_KEY_OPTION, REDACT_OPTION, OutputFormat, emit, err, exit_for, parse_tz, user_errors
+from .common import REDACT_KEY_OPTION, REDACT_OPTION, ReportFormat, emit, err, exit_for, parse_tz, user_errors
 
 
 @app.command(help="Diagnose IKE failures from charon, macOS/iOS and racoon logs (files, folders, "
                   "archives, collect bundles, or - for stdin). " + EXIT_CODES_HELP)
 def diagnose(
     paths: list[str] = typer.Argument(..., help="Log files, folders, archives or bundles; - reads stdin."),
-    format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Output format."),
+    format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="Output format."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically)."),
     log_format: Optional[str] = typer.Option(None, "--log-format", help="Force the input format (e.g. charon)."),
     side: Optional[Side] = typer.Option(None, "--side", help="Force the side that wrote the logs."),
@@ -40,15 +40,19 @@ def diagnose(
     with user_errors(debug):
         from ..api import Options, diagnose_paths  # here, not at import: `ikedoctor --help` stays fast
         from ..confirm import ConfigInputs
-        from ..redact import Redactor, redact_report
+        from ..redact import Redactor
+        from ..report.html import prepare, redact_with
 
         cfg = ConfigInputs(server=[Path(c) for c in config], certs=[Path(c) for c in cert],
                            profiles=[Path(p) for p in profile],
                            clients=[c.strip() for c in clients.split(",")] if clients else None)
         opts = Options(log_format=log_format, side=side, year=year, tz=parse_tz(tz), config=cfg)
-        report = diagnose_paths(paths, opts)
+        sessions: list = []
+        html = format is ReportFormat.html
+        report = diagnose_paths(paths, opts, sessions_out=sessions if html else None)
+        extras = prepare(report, sessions) if html else None  # ladders need the unredacted sessions
         if redact or redact_key:
-            report = redact_report(report, Redactor.from_passphrase(redact_key))
-        emit(report, format, output, verbose)
+            report, extras = redact_with(report, extras, Redactor.from_passphrase(redact_key))
+        emit(report, format, output, verbose, extras)
         code = 0 if exit_zero else exit_for(report)
     raise typer.Exit(code)

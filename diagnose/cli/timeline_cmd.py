@@ -17,7 +17,7 @@ from ..errors import IkedoctorError
 from . import app
 if TYPE_CHECKING:
     from ..sessions import Session
-from .common import REDACT_KEY_OPTION, REDACT_OPTION, OutputFormat, parse_tz, user_errors
+from .common import REDACT_KEY_OPTION, REDACT_OPTION, ReportFormat, parse_tz, user_errors
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$")
 
@@ -68,7 +68,7 @@ def timeline(
     session: Optional[str] = typer.Option(None, "--session", help="Session id (or its tail, e.g. server.log#1.2)."),
     around: Optional[str] = typer.Option(None, "--around", help="Only rows near this time (server clock)."),
     window_: str = typer.Option("60s", "--window", help="Half-width of the --around window (60s, 5m)."),
-    format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
+    format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="text, json, markdown or html."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file (atomically)."),
     year: Optional[int] = typer.Option(None, "--year", help="Year for logs whose timestamps have none."),
     tz: Optional[str] = typer.Option(None, "--tz", help="Time zone of logs without one (+0100, Europe/Zurich)."),
@@ -82,6 +82,7 @@ def timeline(
 
         from ..api import Options, diagnose_paths  # here, not at import: `ikedoctor --help` stays fast
         from ..redact import Redactor, redact_object
+        from ..report.html import timeline_page
         from ..report.output import write_atomic
         from ..timeline import build, default_session, render_plain, render_text, to_dict, window
 
@@ -96,13 +97,17 @@ def timeline(
         if at is not None:
             tl = window(tl, at, seconds)
         tl.notes[:0] = report.warnings
-        if redact or redact_key:
-            tl = redact_object(tl, Redactor.from_passphrase(redact_key))
-        if format is OutputFormat.json:
+        redactor = Redactor.from_passphrase(redact_key) if (redact or redact_key) else None
+        page = timeline_page(tl, sessions, redactor) if format is ReportFormat.html else None
+        if redactor is not None:
+            tl = redact_object(tl, redactor)
+        if page is not None:
+            text = page
+        elif format is ReportFormat.json:
             text = json.dumps(to_dict(tl), indent=2, ensure_ascii=False) + "\n"
-        elif output or format is OutputFormat.markdown:
+        elif output or format is ReportFormat.markdown:
             text = render_plain(tl)
-            if format is OutputFormat.markdown:
+            if format is ReportFormat.markdown:
                 text = "```text\n" + text + "```\n"
         else:
             console = Console(highlight=False, soft_wrap=False)  # a terminal's width, or $COLUMNS
