@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from .api import OpenedInput, Options, hint_tz, open_input, parse_events, session_summary
 from .catalog.engine import (MAX_EVIDENCE_PER_GROUP, Match, UnitFacts, evaluate, event_matches, fold, index_unit,
                              peer_unit, ranked, suppressed_by, survivors)
+from .catalog.candidates import Candidates, candidates_for
 from .catalog.model import Condition, Group, Pattern
 from .errors import InputError
 from .events import Event, Side
@@ -242,6 +243,7 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, sett
     session_patterns = [pt for pt in catalog if pt.scope == "session"]
     peer_patterns = [pt for pt in catalog if pt.scope == "peer"]
     conditions, keep = _peer_conditions(peer_patterns)
+    session_cand, peer_cand = candidates_for(session_patterns), candidates_for(peer_patterns)
     session_best: dict[str, Match] = {}  # per pattern, folded as session units are judged
     peer_matches: dict[str, list[Match]] = {}
     units: dict[str, _PeerUnit] = {}
@@ -277,7 +279,7 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, sett
             triage.feed(session)
             # suppression within the unit now; by wider (peer) matches, which cover every session
             # unit alike, at the end
-            for m in survivors(_evaluate(session_patterns, session.events, session.id), []):
+            for m in survivors(_evaluate(session_patterns, session.events, session.id, session_cand), []):
                 fold(session_best, m)
             name = plan.peer_unit[i]
             unit = units[name]
@@ -286,7 +288,7 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, sett
             unit.waiting -= 1
             if unit.waiting == 0:
                 done = units.pop(name)
-                found = _evaluate(peer_patterns, done.events(), name, done.facts())
+                found = _evaluate(peer_patterns, done.events(), name, peer_cand, done.facts())
                 if found:
                     peer_matches[name] = found
     if n < len(plan.assign) or digest != plan.digest:
@@ -326,10 +328,16 @@ def _peer_conditions(patterns: list[Pattern]) -> tuple[dict[str, list[tuple[int,
     return by_kind, keep
 
 
-def _evaluate(patterns: list[Pattern], events: list[Event], unit: str,
+def _evaluate(patterns: list[Pattern], events: list[Event], unit: str, cand: Candidates | None,
               facts: UnitFacts | None = None) -> list[Match]:
-    """Every pattern over one unit, as ``evaluate_units`` does; with ``facts``, ``events`` are
-    only those a peer unit kept, and the unit's sides come from the facts."""
+    """Every pattern over one unit, as ``evaluate_units`` does (``cand``: only those it could
+    match); with ``facts``, ``events`` are only those a peer unit kept, and the unit's sides
+    come from the facts."""
+    if cand is not None:
+        bits = cand.unit_bits(events)
+        patterns = [pt for pt in patterns if cand.possible(pt, bits)]
+        if not patterns:
+            return []
     by_kind, sides = index_unit(events)
     index = (by_kind, facts.sides if facts is not None else sides)
     memo: dict = {}  # per unit: it keys on ids of attribute dicts that die with the unit's events
