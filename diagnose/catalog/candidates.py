@@ -47,6 +47,7 @@ class Candidates:
         self._plans: dict[int, _Plan] = {id(pt): self._plan(pt) for pt in patterns}
         self._kinds = frozenset(self._plain) | frozenset(self._envelope)
         self._cache: dict[tuple[str, str, int], tuple[int, dict]] = {}
+        self._seen: dict[tuple[int, int], bool] = {}  # (id(pattern), unit bits) -> possible
 
     def _bit(self, cond: Condition) -> int:
         bit = self._bits.get(id(cond))
@@ -102,21 +103,30 @@ class Candidates:
 
     def unit_bits(self, events: list[Event]) -> int:
         """The conditions some event of the unit meets."""
-        kinds = self._kinds
+        kinds, cache, envelope = self._kinds, self._cache, self._envelope
         bits = 0
         for ev in events:
-            if ev.kind in kinds:
-                bits |= self.event_bits(ev)
+            kind = ev.kind
+            if kind in kinds:
+                hit = None if kind in envelope else cache.get((kind, ev.side._value_, id(ev.attrs)))
+                bits |= hit[0] if hit is not None else self.event_bits(ev)  # the lookup inlined: most hit
         return bits
 
     def possible(self, pt: Pattern, bits: int) -> bool:
         """Whether ``evaluate`` could return a match for the pattern on a unit with these bits."""
-        plan = self._plans[id(pt)]
-        if plan.veto & bits:
-            return False
-        if all(g == ALWAYS or g & bits for g in plan.required):
-            return True
-        return any(d & bits == d for d in plan.decisive)
+        key = (id(pt), bits)  # most units share a few bitmasks (most have none)
+        hit = self._seen.get(key)
+        if hit is None:
+            hit = self._seen[key] = _possible(self._plans[id(pt)], bits)
+        return hit
+
+
+def _possible(plan: _Plan, bits: int) -> bool:
+    if plan.veto & bits:
+        return False
+    if all(g == ALWAYS or g & bits for g in plan.required):
+        return True
+    return any(d & bits == d for d in plan.decisive)
 
 
 def candidates_for(patterns: list[Pattern]) -> Candidates | None:
