@@ -88,6 +88,8 @@ class CaseSpec:
     year: int | None = None
     tz_offset_s: int | None = None  # --tz as a fixed offset (zones do not pickle portably)
     redact_key: bytes | None = None  # --redact: one key for all workers, so pseudonyms agree across cases
+    focus_peer: str | None = None  # --peer / --client: one client's sessions (``diagnose.focus``)
+    focus_client: str | None = None
 
     @property
     def size(self) -> int:

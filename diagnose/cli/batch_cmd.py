@@ -16,7 +16,7 @@ from ..events import Side
 from ..redact import Redactor
 from ..report.output import write_atomic
 from . import EXIT_CODES_HELP, EXIT_FINDINGS, EXIT_OK, app
-from .common import REDACT_KEY_OPTION, REDACT_OPTION, parse_tz, user_errors
+from .common import REDACT_KEY_OPTION, REDACT_OPTION, parse_focus, parse_tz, user_errors
 
 
 class BatchFormat(str, Enum):
@@ -61,6 +61,10 @@ def batch(
     side: Optional[Side] = typer.Option(None, "--side", help="Force the side that wrote the logs."),
     year: Optional[int] = typer.Option(None, "--year", help="Year for logs whose timestamps have none."),
     tz: Optional[str] = typer.Option(None, "--tz", help="Fixed UTC offset of logs without one (+0100)."),
+    peer: Optional[str] = typer.Option(None, "--peer", help="In every case, only this client address's "
+                                       "sessions (and the daemon's own lines)."),
+    client: Optional[str] = typer.Option(None, "--client", help="In every case, only this client identity's "
+                                         "sessions (IKE or EAP identity, and the addresses it used)."),
     memory: Optional[int] = typer.Option(
         None, "--memory", min=1, help="MB the running cases may use together (default: 3/4 of the memory "
                                       "available); larger cases wait, one too big for it runs alone."),
@@ -68,6 +72,7 @@ def batch(
     redact_key: Optional[str] = REDACT_KEY_OPTION,
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
 ) -> None:
+    focus = parse_focus(peer, client)  # checked once, here, as a usage error (exit 2), not in every worker
     with user_errors(debug):
         zone = parse_tz(tz)
         offset = zone.utcoffset(None) if zone is not None else None
@@ -79,7 +84,8 @@ def batch(
             log_format=log_format, side=side.value if side else None, year=year,
             tz_offset_s=int(offset.total_seconds()) if offset is not None else None,
             redact_key=Redactor.from_passphrase(redact_key).key if (redact or redact_key) else None,
-            memory=memory * 1024**2 if memory else None)
+            memory=memory * 1024**2 if memory else None,
+            focus_peer=focus.peer if focus else None, focus_client=focus.client if focus else None)
         if output:
             buf = io.StringIO()
             summary = run_batch(paths, buf, opts)

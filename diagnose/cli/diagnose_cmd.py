@@ -13,7 +13,8 @@ from ..confirm import ConfigInputs
 from ..events import Side
 from ..redact import Redactor, redact_report
 from . import EXIT_CODES_HELP, app
-from .common import REDACT_KEY_OPTION, REDACT_OPTION, OutputFormat, emit, exit_for, parse_tz, user_errors
+from .common import (REDACT_KEY_OPTION, REDACT_OPTION, OutputFormat, emit, exit_for, parse_focus, parse_tz,
+                     user_errors)
 
 
 @app.command(help="Diagnose IKE failures from charon, macOS/iOS and racoon logs (files, folders, "
@@ -30,6 +31,10 @@ def diagnose(
     cert: list[str] = typer.Option([], "--cert", help="Server certificate (PEM/DER/PKCS#12) to check against the findings."),
     profile: list[str] = typer.Option([], "--profile", help="Apple .mobileconfig profile of the client."),
     clients: Optional[str] = typer.Option(None, "--clients", help="Client OS versions, e.g. ios-16,macos-13."),
+    peer: Optional[str] = typer.Option(None, "--peer", help="Only this client address's sessions (and the "
+                                       "daemon's own lines): one user in a busy gateway log."),
+    client: Optional[str] = typer.Option(None, "--client", help="Only this client identity's sessions (IKE or "
+                                         "EAP identity, and the addresses it used)."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when failures are found "
                                    "(usage and input errors still exit 2)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show all evidence lines."),
@@ -37,11 +42,12 @@ def diagnose(
     redact: bool = REDACT_OPTION,
     redact_key: Optional[str] = REDACT_KEY_OPTION,
 ) -> None:
+    focus = parse_focus(peer, client)  # a usage error (exit 2), before user_errors would call it internal
     with user_errors(debug):
         cfg = ConfigInputs(server=[Path(c) for c in config], certs=[Path(c) for c in cert],
                            profiles=[Path(p) for p in profile],
                            clients=[c.strip() for c in clients.split(",")] if clients else None)
-        opts = Options(log_format=log_format, side=side, year=year, tz=parse_tz(tz), config=cfg)
+        opts = Options(log_format=log_format, side=side, year=year, tz=parse_tz(tz), config=cfg, focus=focus)
         report = diagnose_paths(paths, opts)
         if redact or redact_key:
             report = redact_report(report, Redactor.from_passphrase(redact_key))
