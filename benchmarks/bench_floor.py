@@ -15,7 +15,12 @@ each as MB/s and as a ratio to plain reading:
   are built in C, no Python loop at all;
 * ``reader``     — ikedoctor's reader (``numbered_lines``: CR/CRLF, NUL, bad UTF-8, long lines);
 * ``parse``      — the reader plus the charon parser (events);
-* ``diagnose``   — the whole pipeline (parse, year/zone settling, sessions, catalog, report).
+* ``diagnose``   — the whole pipeline (parse, year/zone settling, sessions, catalog, report);
+* ``stream``     — the same, in the two-pass streaming diagnosis (``diagnose.stream``) that
+  logs above ``Options.stream_above`` take.
+
+``--steps plain diagnose stream`` runs only those (plain reading always runs: it is the baseline);
+``--size 10M --tickets 1`` builds one dense 10 MB gateway log instead of the default two.
 
 Each step is timed as the best of ``--repeat`` runs of CPU time. When even ``re.match`` is
 below one eighth, no design that touches every line in Python reaches it; a dense gateway log
@@ -99,11 +104,15 @@ def steps(files: list[Path]) -> dict[str, Callable[[], object]]:
         return n
 
     def diagnose() -> int:
-        from diagnose.api import diagnose_paths
-        return sum(len(diagnose_paths([str(p)]).findings) for p in files)
+        from diagnose.api import Options, diagnose_paths
+        return sum(len(diagnose_paths([str(p)], Options(stream_above=None)).findings) for p in files)
+
+    def stream() -> int:
+        from diagnose.api import Options, diagnose_paths
+        return sum(len(diagnose_paths([str(p)], Options(stream_above=0)).findings) for p in files)
 
     return {"plain": plain, "split": split, "loop": loop, "re.match": match, "re.findall": findall,
-            "reader": reader, "parse": parse, "diagnose": diagnose}
+            "reader": reader, "parse": parse, "diagnose": diagnose, "stream": stream}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,8 +120,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("logs", nargs="*", type=Path)
     ap.add_argument("--dir", default="/tmp/ikedoctor-bench", help="where the default corpus is built (reused)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--size", default="10M", help="size of the default corpus")
+    ap.add_argument("--tickets", type=int, default=2, help="how many logs the default corpus is split into")
+    ap.add_argument("--steps", nargs="+", help="only these steps (plain always runs first)")
     args = ap.parse_args(argv)
-    files = args.logs or build(Path(args.dir) / "corpus-10M", 10 * 1024**2, 2)
+    from .bench_batch import parse_size
+    suffix = "" if args.tickets == 2 else f"-{args.tickets}"
+    files = args.logs or build(Path(args.dir) / f"corpus-{args.size}{suffix}", parse_size(args.size), args.tickets)
+    chosen = steps(files)
+    if args.steps:
+        unknown = set(args.steps) - set(chosen)
+        if unknown:
+            ap.error(f"unknown steps {sorted(unknown)}; choose from {list(chosen)}")
+        chosen = {k: v for k, v in chosen.items() if k == "plain" or k in args.steps}
     size = sum(p.stat().st_size for p in files) / 1024**2
     from diagnose.catalog.model import load_catalog
     load_catalog()  # loaded once, as in a batch worker
@@ -120,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{size:.1f} MB in {len(files)} file(s); CPU time, best of {args.repeat}")
     print(f"{'step':>10} {'MB/s':>8} {'ratio':>7}")
     base = None
-    for name, fn in steps(files).items():
+    for name, fn in chosen.items():
         t = _best(fn, args.repeat)
         mbs = size / t
         base = base or mbs

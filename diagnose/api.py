@@ -21,6 +21,7 @@ from .confirm import ConfigInputs, apply_config
 from .correlate import pair_sessions
 from .errors import InputError
 from .events import Event, Side
+from .focus import Focus
 from .input import paste
 from .input.detect import choose_parser, looks_binary, wrap_for
 from .input.notes import input_notes
@@ -48,6 +49,8 @@ class Options:
     #: inputs adding up to at least this many bytes are diagnosed in two streaming passes
     #: (``diagnose.stream``) instead of holding all their events; None: never
     stream_above: int | None = STREAM_ABOVE
+    #: only one client's sessions (and those naming no client): ``--peer`` / ``--client``
+    focus: Focus | None = None
 
 
 @dataclass(slots=True)
@@ -216,6 +219,8 @@ def _diagnose_sources(sources: Iterable[Source], opts: Options | None,
     report = Report(tool_version=__version__, warnings=warnings if warnings is not None else [])
     catalog = opts.catalog if opts.catalog is not None else load_catalog()
     streamed = None
+    if opts.focus is not None:
+        report.filter = opts.focus.to_dict() | {"sessions_left_out": 0}  # counted as inputs are read
     collector = TriageCollector()  # fed each session while it still has its events
     if sessions_out is None and _streams(sources, opts, catalog):
         from .stream import diagnose_streaming
@@ -226,6 +231,8 @@ def _diagnose_sources(sources: Iterable[Source], opts: Options | None,
         for s in held:
             collector.feed(s)
     matches, report.sessions = streamed
+    if opts.focus is not None and report.filter is not None:
+        report.warnings.append(opts.focus.warning(len(report.sessions), report.filter["sessions_left_out"]))
     if not report.inputs:
         raise InputError(", ".join(w.split(":")[0] for w in report.warnings) or "input",
                          "nothing readable to diagnose", "; ".join(report.warnings) or "no input given")
@@ -260,7 +267,12 @@ def _diagnose_in_memory(sources: list[Source], opts: Options, catalog: list[Patt
         [TimedInput(src.name, p.events, p.side.value, src.mtime, isinstance(src.hints.get("year"), int),
                     hint_tz(src) is not None) for src, p in parsed_all], opts.year, opts.tz))
     for src, parsed in parsed_all:
-        sessions.extend(build_sessions(parsed.events, src.name, parsed.side))
+        built = build_sessions(parsed.events, src.name, parsed.side)
+        if opts.focus is not None and report.filter is not None:
+            keep = opts.focus.select(built)
+            report.filter["sessions_left_out"] += keep.count(False)
+            built = [s for s, k in zip(built, keep) if k]
+        sessions.extend(built)
     if sessions_out is not None:
         sessions_out.extend(sessions)
     if not report.inputs:

@@ -34,9 +34,11 @@ from dataclasses import dataclass, field
 from .api import OpenedInput, Options, hint_tz, open_input, parse_events, session_summary
 from .catalog.engine import (MAX_EVIDENCE_PER_GROUP, Match, UnitFacts, evaluate, event_matches, fold, index_unit,
                              peer_unit, ranked, suppressed_by, survivors)
+from .catalog.candidates import Candidates, candidates_for
 from .catalog.model import Condition, Group, Pattern
 from .errors import InputError
 from .events import Event, Side
+from .focus import ID_KINDS
 from .input.sources import Source
 from .report.model import Report, SessionSummary
 from .proposal_match import proposal_mismatches
@@ -67,6 +69,7 @@ class _Plan:
     side: Side
     times: TimeSummary
     digest: int  # of every event's (line, kind): the judge pass must read the same events
+    kept: list[bool]  # session index -> judged (``Options.focus`` may leave other clients' out)
 
 
 def diagnose_streaming(sources: list[Source], opts: Options, catalog: list[Pattern], report: Report,
@@ -135,6 +138,7 @@ def _assign(src: Source, opts: Options) -> _Plan:
     index: dict[int, int] = {}  # id(session) -> its index (sessions are listed in creation order)
     pending: dict[int, int] = {}  # id(event) -> ordinal, while the builder holds it in a job
     kept_ordinal: dict[int, int] = {}  # id(kept light event) -> ordinal
+    light = _KEEP | ID_KINDS if opts.focus is not None else _KEEP  # a focus reads the client's names
 
     def attach(session: Session, ev: Event) -> None:
         i = index.setdefault(id(session), len(index))
@@ -144,10 +148,10 @@ def _assign(src: Source, opts: Options) -> _Plan:
             last.append(o)
         else:
             last[i] = max(last[i], o)
-        if ev.kind in _KEEP:  # a light copy: the attributes are shared, the line text is not kept
-            light = Event(kind=ev.kind, path=ev.path, line=ev.line, text="", attrs=ev.attrs)
-            kept_ordinal[id(light)] = o
-            session.events.append(light)
+        if ev.kind in light:  # a light copy: the attributes are shared, the line text is not kept
+            copy = Event(kind=ev.kind, path=ev.path, line=ev.line, text="", attrs=ev.attrs)
+            kept_ordinal[id(copy)] = o
+            session.events.append(copy)
 
     builder = SessionBuilder(src.name, Side.UNKNOWN, attach)
     times = TimeSummary()
@@ -169,6 +173,7 @@ def _assign(src: Source, opts: Options) -> _Plan:
         s.events.sort(key=lambda e: e.line)
     # the same derivation as build_sessions, on the kinds it reads
     mark_overlaps(sessions)
+    kept = opts.focus.select(sessions) if opts.focus is not None else [True] * len(sessions)
     overlaps: dict[int, list[tuple[int, dict]]] = {}
     units: list[str] = []
     names: dict[str, str] = {}
@@ -180,7 +185,7 @@ def _assign(src: Source, opts: Options) -> _Plan:
         name = peer_unit(s)
         units.append(names.setdefault(name, name))
         s.events = []
-    return _Plan(sessions, assign, last, units, overlaps, side, times, digest)
+    return _Plan(sessions, assign, last, units, overlaps, side, times, digest, kept)
 
 
 # -- pass 2 -----------------------------------------------------------------------------
@@ -242,12 +247,16 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, sett
     session_patterns = [pt for pt in catalog if pt.scope == "session"]
     peer_patterns = [pt for pt in catalog if pt.scope == "peer"]
     conditions, keep = _peer_conditions(peer_patterns)
+    session_cand, peer_cand = candidates_for(session_patterns), candidates_for(peer_patterns)
     session_best: dict[str, Match] = {}  # per pattern, folded as session units are judged
     peer_matches: dict[str, list[Match]] = {}
     units: dict[str, _PeerUnit] = {}
-    for name in plan.peer_unit:
-        units.setdefault(name, _PeerUnit(0)).waiting += 1
-    wanted = {o for pairs in plan.overlaps.values() for o, _ in pairs}
+    for name, judged in zip(plan.peer_unit, plan.kept):
+        if judged:
+            units.setdefault(name, _PeerUnit(0)).waiting += 1
+    if report.filter is not None:
+        report.filter["sessions_left_out"] += plan.kept.count(False)
+    wanted = {o for i, pairs in plan.overlaps.items() if plan.kept[i] for o, _ in pairs}
     established: dict[int, Event] = {}
     open_events: dict[int, list[Event]] = {}
     summaries: dict[int, SessionSummary] = {}
@@ -267,7 +276,7 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, sett
         if ordinal in wanted:
             established[ordinal] = ev
         i = plan.assign[ordinal]
-        if i < 0:
+        if i < 0 or not plan.kept[i]:
             continue
         open_events.setdefault(i, []).append(ev)
         if plan.last[i] == ordinal:
@@ -277,7 +286,7 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, sett
             triage.feed(session)
             # suppression within the unit now; by wider (peer) matches, which cover every session
             # unit alike, at the end
-            for m in survivors(_evaluate(session_patterns, session.events, session.id), []):
+            for m in survivors(_evaluate(session_patterns, session.events, session.id, session_cand), []):
                 fold(session_best, m)
             name = plan.peer_unit[i]
             unit = units[name]
@@ -286,7 +295,7 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, sett
             unit.waiting -= 1
             if unit.waiting == 0:
                 done = units.pop(name)
-                found = _evaluate(peer_patterns, done.events(), name, done.facts())
+                found = _evaluate(peer_patterns, done.events(), name, peer_cand, done.facts())
                 if found:
                     peer_matches[name] = found
     if n < len(plan.assign) or digest != plan.digest:
@@ -326,10 +335,16 @@ def _peer_conditions(patterns: list[Pattern]) -> tuple[dict[str, list[tuple[int,
     return by_kind, keep
 
 
-def _evaluate(patterns: list[Pattern], events: list[Event], unit: str,
+def _evaluate(patterns: list[Pattern], events: list[Event], unit: str, cand: Candidates | None,
               facts: UnitFacts | None = None) -> list[Match]:
-    """Every pattern over one unit, as ``evaluate_units`` does; with ``facts``, ``events`` are
-    only those a peer unit kept, and the unit's sides come from the facts."""
+    """Every pattern over one unit, as ``evaluate_units`` does (``cand``: only those it could
+    match); with ``facts``, ``events`` are only those a peer unit kept, and the unit's sides
+    come from the facts."""
+    if cand is not None:
+        bits = cand.unit_bits(events)
+        patterns = [pt for pt in patterns if cand.possible(pt, bits)]
+        if not patterns:
+            return []
     by_kind, sides = index_unit(events)
     index = (by_kind, facts.sides if facts is not None else sides)
     memo: dict = {}  # per unit: it keys on ids of attribute dicts that die with the unit's events

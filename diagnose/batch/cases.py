@@ -92,6 +92,8 @@ class CaseSpec:
     tz_offset_s: int | None = None  # --tz as a fixed offset (zones do not pickle portably)
     tz_name: str | None = None  # --tz as a zone name (Europe/Zurich), looked up by the worker
     redact_key: bytes | None = None  # --redact: one key for all workers, so pseudonyms agree across cases
+    focus_peer: str | None = None  # --peer / --client: one client's sessions (``diagnose.focus``)
+    focus_client: str | None = None
 
     @property
     def size(self) -> int:

@@ -34,6 +34,8 @@ class BatchOptions:
     progress: bool | None = None  # None: only when stderr is a terminal
     redact_key: bytes | None = None
     memory: int | None = None  # bytes the running cases may take together; None: most of what is available
+    focus_peer: str | None = None  # --peer / --client in every case (``diagnose.focus``)
+    focus_client: str | None = None
 
 
 def run_batch(paths: list[str], out: IO[str], opts: BatchOptions | None = None) -> Summary:
@@ -47,6 +49,7 @@ def run_batch(paths: list[str], out: IO[str], opts: BatchOptions | None = None) 
             s.log_format, s.side, s.year, s.tz_offset_s = opts.log_format, opts.side, opts.year, opts.tz_offset_s
             s.tz_name = opts.tz_name
             s.redact_key = opts.redact_key
+            s.focus_peer, s.focus_client = opts.focus_peer, opts.focus_client
             if budget is not None and case_estimate(s.log_size) > budget:
                 s.warnings.append(too_big_warning(s.log_size, budget))
         writer = writer_for(opts.format, out)

@@ -21,6 +21,7 @@ from ..api import Options, diagnose_sources
 from ..catalog.model import Pattern, load_catalog
 from ..errors import IkedoctorError, InputError
 from ..events import Side
+from ..focus import Focus
 from ..input.sources import Source, decompressing, iter_sources
 from .cases import CaseSpec, MemberCopy
 from ..redact import Redactor, redact_report, scrub_report
@@ -47,11 +48,13 @@ class CaseResult:
     unit_clients: dict[str, str] = field(default_factory=dict)
     #: finding session unit -> gateway address, for the per-gateway summary
     unit_gateways: dict[str, str] = field(default_factory=dict)
+    filter: dict[str, Any] | None = None  # the report's ``filter`` (--peer/--client), as diagnose's JSON
 
     def to_dict(self) -> dict[str, Any]:
         return {"case": self.case, "verdict": self.verdict, "error": self.error, "inputs": self.inputs,
                 "findings": self.findings, "warnings": self.warnings, "sessions": self.sessions,
-                "outcomes": self.outcomes, "bytes": self.bytes, "seconds": round(self.seconds, 3)}
+                "outcomes": self.outcomes, "bytes": self.bytes, "seconds": round(self.seconds, 3)} \
+            | ({"filter": self.filter} if self.filter is not None else {})
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +68,8 @@ def options_for(spec: CaseSpec) -> Options:
         from dateutil import tz as dtz
         tz = dtz.gettz(spec.tz_name) or tz
     side = Side(spec.side) if spec.side else None
-    return Options(log_format=spec.log_format, side=side, year=spec.year, tz=tz, catalog=_catalog())
+    focus = Focus(spec.focus_peer, spec.focus_client) if spec.focus_peer or spec.focus_client else None
+    return Options(log_format=spec.log_format, side=side, year=spec.year, tz=tz, catalog=_catalog(), focus=focus)
 
 
 def case_sources(spec: CaseSpec, warnings: list[str]) -> list[Source]:
@@ -128,6 +132,7 @@ def run_case(spec: CaseSpec) -> CaseResult:
         res.findings = [f.to_dict() for f in report.findings]
         res.verdict = report.verdict
         res.warnings = list(report.warnings)
+        res.filter = dict(report.filter) if report.filter is not None else None
         res.sessions = len(report.sessions)
         by_id: dict[str, str] = {}
         gateway_of: dict[str, str] = {}

@@ -17,7 +17,9 @@ from ..events import Event
 from ..proposals import keywords_list, without_ke
 from ..report.model import Evidence, Finding
 from ..sessions import Session
-from .model import REGEX_TIMEOUT, Condition, Decisive, Group, Pattern
+from .candidates import ALWAYS, candidates_for
+from .conditions import attr_value, event_matches, uses_envelope as _uses_envelope
+from .model import Condition, Decisive, Group, Pattern
 
 MAX_EVIDENCE_PER_GROUP = 2
 BOTH_SIDES_BONUS = 0.15
@@ -38,103 +40,8 @@ class Match:
     confirm: str = ""  # for a decisive match: the missing context that would confirm it
 
 
-_ENVELOPE = frozenset({"peer", "ike_name", "side"})
-
-
-def _value(ev: Event, attr: str) -> Any:
-    if attr == "peer":
-        return ev.peer
-    if attr == "ike_name":
-        return ev.ike_name
-    if attr == "side":
-        return ev.side.value
-    return ev.attrs.get(attr)
-
-
-def _scalar_ok(actual: Any, spec: Any, cond: Condition) -> bool:
-    if type(spec) is str and not spec.startswith("re:"):  # the common case, decided without the ladder below
-        return actual is not None and str(actual) == spec
-    if isinstance(spec, dict) and "not" in spec:
-        return not _scalar_ok(actual, spec["not"], cond)
-    if isinstance(spec, list):
-        return any(_scalar_ok(actual, s, cond) for s in spec)
-    if isinstance(spec, str) and spec.startswith("re:"):
-        if actual is None:
-            return False
-        text = " ".join(map(str, actual)) if isinstance(actual, list) else str(actual)
-        try:
-            return cond.compiled[spec].search(text, timeout=REGEX_TIMEOUT) is not None
-        except TimeoutError:
-            return False
-    if isinstance(spec, bool) or actual is None:
-        return actual == spec
-    return str(actual) == str(spec)
-
-
-def _token_in(token: str, payloads: list[str], cond: Condition) -> bool:
-    if token.startswith("re:"):
-        rx = cond.compiled[token]
-        try:
-            return any(rx.search(p, timeout=REGEX_TIMEOUT) for p in payloads)
-        except TimeoutError:  # as in _scalar_ok: a pathological payload does not match
-            return False
-    bare = "(" not in token
-    return any(p == token or (bare and p.split("(", 1)[0] == token) for p in payloads)
-
-
-#: where ``event_matches`` keeps a condition's pre-sorted ``where`` checks (never a "re:" key)
-
-
-def _compile_where(where: dict[str, Any]) -> tuple[tuple[str, int, Any], ...]:
-    """``(attr, how, spec)``: 0 = one plain value, 1 = any of plain values (a set), 2 = general.
-
-    0 and 1 decide exactly what ``_scalar_ok`` decides for those specs, without its type ladder.
-    """
-    out = []
-    for attr, spec in where.items():
-        if type(spec) is str and not spec.startswith("re:"):
-            out.append((attr, 0, spec))
-        elif type(spec) is list and spec and all(type(x) is str and not x.startswith("re:") for x in spec):
-            out.append((attr, 1, frozenset(spec)))
-        else:
-            out.append((attr, 2, spec))
-    return tuple(out)
-
-
-def event_matches(ev: Event, cond: Condition) -> bool:
-    if ev.kind != cond.event:
-        return False
-    if cond.side and ev.side._value_ != cond.side:
-        return False
-    attrs = ev.attrs
-    checks = cond.where_plan
-    if checks is None:
-        checks = cond.where_plan = _compile_where(cond.where)
-    for attr, how, spec in checks:
-        actual = attrs.get(attr) if attr not in _ENVELOPE else _value(ev, attr)
-        if how == 0:
-            if actual is None or str(actual) != spec:
-                return False
-        elif how == 1:
-            if actual is None or str(actual) not in spec:
-                return False
-        elif not _scalar_ok(actual, spec, cond):
-            return False
-    if cond.has or cond.lacks:
-        payloads = ev.attrs.get("payloads") or []
-        if any(not _token_in(t, payloads, cond) for t in cond.has):
-            return False
-        if any(_token_in(t, payloads, cond) for t in cond.lacks):
-            return False
-    return True
-
-
 #: (id(condition), id(attrs dict)) -> whether the attributes meet the condition's where/has/lacks
 Memo = dict[tuple[int, int], bool]
-
-
-def _uses_envelope(cond: Condition) -> bool:
-    return any(attr in _ENVELOPE for attr in cond.where)
 
 
 def _memo_matches(ev: Event, cond: Condition, memo: Memo) -> bool:
@@ -365,7 +272,7 @@ def _collect(m: Match, role: str, group: Group, hits: list[tuple[Condition, list
             continue
         for key, attr in cond.capture.items():
             if key not in m.captures:
-                m.captures[key] = _value(evs[0], attr)
+                m.captures[key] = attr_value(evs[0], attr)
         for ev in evs:
             if shown >= MAX_EVIDENCE_PER_GROUP:
                 break
@@ -470,16 +377,30 @@ def evaluate_units(patterns: list[Pattern], sessions: list[Session]) -> dict[str
     """Every pattern over every unit of its scope: the matches per unit, before merging."""
     per_unit: dict[str, list[Match]] = {}
     memo: Memo = {}  # lives only while ``sessions`` hold their events
-    # each scope's units are built and indexed once, not once per pattern
-    cache: dict[str, list[tuple[str, list[Event], tuple[dict[str, list[Event]], set[str]]]]] = {}
+    cand = candidates_for(patterns)
+    # each scope's units are built and summed up once, not once per pattern; indexed on first use
+    cache: dict[str, list[_Unit]] = {}
     for pt in patterns:
         if pt.scope not in cache:
-            cache[pt.scope] = [(u, evs, index_unit(evs)) for u, evs in units(sessions, pt.scope)]
-        for unit, events, index in cache[pt.scope]:
-            m = evaluate(pt, events, unit, index, memo)
+            cache[pt.scope] = [_Unit(u, evs, cand.unit_bits(evs) if cand else ALWAYS)
+                               for u, evs in units(sessions, pt.scope)]
+        for u in cache[pt.scope]:
+            if cand is not None and not cand.possible(pt, u.bits):
+                continue  # evaluate would return None
+            if u.index is None:
+                u.index = index_unit(u.events)
+            m = evaluate(pt, u.events, u.name, u.index, memo)
             if m is not None:
-                per_unit.setdefault(unit, []).append(m)
+                per_unit.setdefault(u.name, []).append(m)
     return per_unit
+
+
+@dataclass(slots=True)
+class _Unit:
+    name: str
+    events: list[Event]
+    bits: int  # the catalog conditions its events meet (``Candidates.unit_bits``)
+    index: tuple[dict[str, list[Event]], set[str]] | None = None
 
 
 def merge_matches(per_unit: dict[str, list[Match]]) -> list[Match]:

@@ -12,7 +12,7 @@ import typer
 
 from ..events import Side
 from . import EXIT_CODES_HELP, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, app
-from .common import REDACT_KEY_OPTION, REDACT_OPTION, err, parse_tz, user_errors
+from .common import REDACT_KEY_OPTION, REDACT_OPTION, err, parse_focus, parse_tz, user_errors
 
 
 class BatchFormat(str, Enum):
@@ -58,6 +58,10 @@ def batch(
     side: Optional[Side] = typer.Option(None, "--side", help="Force the side that wrote the logs."),
     year: Optional[int] = typer.Option(None, "--year", help="Year for logs whose timestamps have none."),
     tz: Optional[str] = typer.Option(None, "--tz", help="Time zone of logs without one (+0100, Europe/Zurich)."),
+    peer: Optional[str] = typer.Option(None, "--peer", help="In every case, only this client address's "
+                                       "sessions (and the daemon's own lines)."),
+    client: Optional[str] = typer.Option(None, "--client", help="In every case, only this client identity's "
+                                         "sessions (IKE or EAP identity, and the addresses it used)."),
     memory: Optional[int] = typer.Option(
         None, "--memory", min=1, help="MB the running cases may use together (default: 3/4 of the memory "
                                       "available); larger cases wait, one too big for it runs alone."),
@@ -65,6 +69,7 @@ def batch(
     redact_key: Optional[str] = REDACT_KEY_OPTION,
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
 ) -> None:
+    focus = parse_focus(peer, client)  # checked once, here, as a usage error (exit 2), not in every worker
     with user_errors(debug):
         from ..batch.driver import BatchOptions, run_batch  # here, not at import: `--help` stays fast
         from ..batch.summary import Filters
@@ -80,7 +85,8 @@ def batch(
             tz_offset_s=int(offset.total_seconds()) if offset is not None else None,
             tz_name=tz if zone is not None and offset is None else None,
             redact_key=Redactor.from_passphrase(redact_key).key if (redact or redact_key) else None,
-            memory=memory * 1024**2 if memory else None)
+            memory=memory * 1024**2 if memory else None,
+            focus_peer=focus.peer if focus else None, focus_client=focus.client if focus else None)
         if output:
             buf = io.StringIO()
             summary = run_batch(paths, buf, opts)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ..errors import IkedoctorError
+from ..focus import Focus
 from ..report.safe_text import printable
 from . import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
 
@@ -163,6 +164,16 @@ def parse_tz(value: str | None) -> tzinfo | None:
     if zone is None:
         raise typer.BadParameter(f"unknown time zone {value!r}; use an offset such as +0100 or a name such as Europe/Zurich")
     return zone
+
+
+def parse_focus(peer: str | None, client: str | None) -> Focus | None:
+    """``--peer`` / ``--client``: one client of a busy gateway log (``diagnose.focus``)."""
+    if peer is None and client is None:
+        return None
+    try:
+        return Focus(peer=peer, client=client)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def emit(report: Report, fmt: OutputFormat | ReportFormat, output: str | None, verbose: bool = False,

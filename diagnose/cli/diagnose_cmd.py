@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..events import Side
 from . import EXIT_CODES_HELP, app
-from .common import REDACT_KEY_OPTION, REDACT_OPTION, ReportFormat, emit, err, exit_for, parse_tz, user_errors
+from .common import (REDACT_KEY_OPTION, REDACT_OPTION, ReportFormat, emit, err, exit_for, parse_focus, parse_tz,
+                     user_errors)
 
 
 @app.command(help="Diagnose IKE failures from charon, macOS/iOS and racoon logs (files, folders, "
@@ -28,6 +29,10 @@ def diagnose(
     cert: list[str] = typer.Option([], "--cert", help="Server certificate (PEM/DER/PKCS#12) to check against the findings."),
     profile: list[str] = typer.Option([], "--profile", help="Apple .mobileconfig profile of the client."),
     clients: Optional[str] = typer.Option(None, "--clients", help="Client OS versions, e.g. ios-16,macos-13."),
+    peer: Optional[str] = typer.Option(None, "--peer", help="Only this client address's sessions (and the "
+                                       "daemon's own lines): one user in a busy gateway log."),
+    client: Optional[str] = typer.Option(None, "--client", help="Only this client identity's sessions (IKE or "
+                                         "EAP identity, and the addresses it used)."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when failures are found "
                                    "(usage and input errors still exit 2)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show all evidence lines."),
@@ -37,6 +42,7 @@ def diagnose(
 ) -> None:
     if "-" in paths and sys.stdin.isatty():  # nothing piped in: the user is to paste
         err("paste the log, then press Ctrl-D on a line of its own")
+    focus = parse_focus(peer, client)  # a usage error (exit 2), before user_errors would call it internal
     with user_errors(debug):
         from ..api import Options, diagnose_paths  # here, not at import: `ikedoctor --help` stays fast
         from ..confirm import ConfigInputs
@@ -46,7 +52,7 @@ def diagnose(
         cfg = ConfigInputs(server=[Path(c) for c in config], certs=[Path(c) for c in cert],
                            profiles=[Path(p) for p in profile],
                            clients=[c.strip() for c in clients.split(",")] if clients else None)
-        opts = Options(log_format=log_format, side=side, year=year, tz=parse_tz(tz), config=cfg)
+        opts = Options(log_format=log_format, side=side, year=year, tz=parse_tz(tz), config=cfg, focus=focus)
         sessions: list = []
         html = format is ReportFormat.html
         report = diagnose_paths(paths, opts, sessions_out=sessions if html else None)

@@ -110,6 +110,9 @@ class Report:
     status: str = ""
     notable_lines: list[NotableLine] = field(default_factory=list)
     next_steps: list[str] = field(default_factory=list)
+    #: set when ``--peer``/``--client`` kept only some sessions (``diagnose.focus``): what was asked
+    #: for and how many gateway sessions were left out; absent from the JSON otherwise
+    filter: dict[str, Any] | None = None
 
     @property
     def failed(self) -> bool:
@@ -128,4 +131,4 @@ class Report:
             "notable_lines": [asdict(n) for n in self.notable_lines],
             "next_steps": list(self.next_steps),
             "warnings": list(self.warnings),
-        }
+        } | ({"filter": dict(self.filter)} if self.filter is not None else {})

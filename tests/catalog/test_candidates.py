@@ -1,0 +1,172 @@
+"""The candidate filter (``diagnose/catalog/candidates.py``) changes no report, byte for byte.
+
+The golden comparison runs every sample folder, every sample log alone (in memory and
+streamed), every lab gateway log re-rendered in every prefix style, and a slice of the
+benchmark corpus, once with the filter and once with ``EVALUATE_ALL`` (every pattern on every
+unit), and compares the JSON reports as the CLI writes them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import diagnose.catalog.candidates as candidates
+import diagnose.catalog.engine as engine
+import diagnose.stream as stream
+from benchmarks.corpus import build
+from charon_styles import STYLES, render
+from diagnose.api import Options, diagnose_paths
+from diagnose.catalog.candidates import Candidates
+from diagnose.catalog.model import Condition, Decisive, Group, Pattern
+from diagnose.events import Event, Side
+from samples_index import all_samples
+
+SAMPLES = all_samples()
+LOGS = [f for s in SAMPLES for f in s.log_files() if f.is_file()]
+
+
+def _json(paths: list[str], streamed: bool, evaluate_all: bool, monkeypatch) -> str:
+    monkeypatch.setattr(candidates, "EVALUATE_ALL", evaluate_all)
+    d = diagnose_paths(paths, Options(stream_above=0 if streamed else None)).to_dict()
+    d.pop("tool_version", None)
+    return json.dumps(d, indent=2, ensure_ascii=False, default=str)
+
+
+def _same(paths: list[str], monkeypatch, streamed: bool = False) -> None:
+    assert _json(paths, streamed, False, monkeypatch) == _json(paths, streamed, True, monkeypatch), paths
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.name)
+def test_every_sample_folder_gives_the_same_report(sample, monkeypatch):
+    _same([str(sample.folder)], monkeypatch)
+
+
+@pytest.mark.parametrize("log", LOGS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_sample_log_alone_gives_the_same_report(log, monkeypatch):
+    _same([str(log)], monkeypatch)
+    _same([str(log)], monkeypatch, streamed=True)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_every_prefix_style_gives_the_same_report(style, tmp_path, monkeypatch):
+    rendered = 0
+    for sample in SAMPLES:
+        for f in sample.log_files():
+            if not f.name.endswith("charon.log"):
+                continue
+            lines = render(f.read_text().splitlines(), style)
+            if not lines:  # a lab log already written in another style
+                continue
+            out = tmp_path / f"{sample.name}-{f.name}-{style}.log"
+            out.write_text("\n".join(lines) + "\n")
+            _same([str(out)], monkeypatch)
+            rendered += 1
+    assert rendered
+
+
+@pytest.fixture(scope="module")
+def corpus_log(tmp_path_factory) -> Path:
+    [log] = build(tmp_path_factory.mktemp("corpus"), 2_000_000, 1)
+    return log
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["memory", "streamed"])
+def test_a_corpus_slice_gives_the_same_report_with_far_fewer_evaluations(corpus_log, streamed, monkeypatch):
+    calls = {"n": 0}
+    real = engine.evaluate
+
+    def counting(*a, **k):
+        calls["n"] += 1
+        return real(*a, **k)
+    monkeypatch.setattr(engine, "evaluate", counting)
+    monkeypatch.setattr(stream, "evaluate", counting)
+    filtered = _json([str(corpus_log)], streamed, False, monkeypatch)
+    few, calls["n"] = calls["n"], 0
+    everything = _json([str(corpus_log)], streamed, True, monkeypatch)
+    assert filtered == everything
+    assert json.loads(filtered)["findings"]
+    assert few * 10 < calls["n"]
+
+
+# -- the filter's own logic, on synthetic events and patterns ------------------------------------
+
+
+def _ev(kind: str, side: Side = Side.SERVER, peer: str | None = None, **attrs) -> Event:
+    return Event(kind=kind, path="synthetic", line=1, text="", side=side, peer=peer, attrs=attrs)
+
+
+def _pattern(required: list[Group], contradicting: list[Group] = (), decisive: list[Decisive] = ()) -> Pattern:
+    return Pattern(id="p", title="t", path="p.toml", sides=["server", "client"], root_cause="", fix="",
+                   base_confidence=0.8, required=list(required), contradicting=list(contradicting),
+                   decisive=list(decisive))
+
+
+A = Condition(event="give_up")
+B = Condition(event="eap_failed", where={"method": "EAP_MSCHAPV2"})
+
+
+def test_every_required_group_needs_a_bit():
+    pt = _pattern([Group("a", [A]), Group("b", [B])])
+    c = Candidates([pt])
+    both = c.unit_bits([_ev("give_up"), _ev("eap_failed", method="EAP_MSCHAPV2")])
+    assert c.possible(pt, both)
+    assert not c.possible(pt, c.unit_bits([_ev("give_up"), _ev("eap_failed", method="EAP_TLS")]))
+    assert not c.possible(pt, c.unit_bits([]))
+
+
+def test_an_absent_condition_or_min_count_zero_is_met_without_events():
+    for cond in (Condition(event="give_up", absent=True), Condition(event="give_up", min_count=0)):
+        pt = _pattern([Group("a", [cond])])
+        assert Candidates([pt]).possible(pt, 0)
+
+
+def test_min_count_needs_at_least_one_bit():
+    pt = _pattern([Group("a", [Condition(event="give_up", min_count=3)])])
+    c = Candidates([pt])
+    assert c.possible(pt, c.unit_bits([_ev("give_up")]))  # the engine counts; the filter only needs one
+    assert not c.possible(pt, c.unit_bits([_ev("retransmit")]))
+
+
+def test_one_decisive_entry_with_every_condition_met_is_enough():
+    pt = _pattern([Group("a", [A]), Group("b", [B])], decisive=[Decisive("d", [B], 0.5)])
+    c = Candidates([pt])
+    assert c.possible(pt, c.unit_bits([_ev("eap_failed", method="EAP_MSCHAPV2")]))
+    assert not c.possible(pt, c.unit_bits([_ev("give_up")]))
+
+
+def test_a_single_event_veto_rules_the_pattern_out():
+    veto = Condition(event="ike_established")
+    pt = _pattern([Group("a", [A])], contradicting=[Group("v", [veto], veto=True)])
+    c = Candidates([pt])
+    assert c.possible(pt, c.unit_bits([_ev("give_up")]))
+    assert not c.possible(pt, c.unit_bits([_ev("give_up"), _ev("ike_established")]))
+    # a veto that needs more than one event, or both sides, is left to the engine
+    for group in (Group("v", [Condition(event="ike_established", min_count=2)], veto=True),
+                  Group("v", [veto], veto=True, both_sides=True)):
+        pt2 = _pattern([Group("a", [A])], contradicting=[group])
+        c2 = Candidates([pt2])
+        assert c2.possible(pt2, c2.unit_bits([_ev("give_up"), _ev("ike_established")]))
+
+
+def test_envelope_conditions_are_judged_per_event_not_per_shared_attributes():
+    cond = Condition(event="give_up", where={"peer": "198.51.100.7"})
+    pt = _pattern([Group("a", [cond])])
+    c = Candidates([pt])
+    shared: dict = {}
+    first = Event(kind="give_up", path="s", line=1, text="", side=Side.SERVER, peer="198.51.100.9", attrs=shared)
+    second = Event(kind="give_up", path="s", line=2, text="", side=Side.SERVER, peer="198.51.100.7", attrs=shared)
+    assert not c.possible(pt, c.unit_bits([first]))
+    assert c.possible(pt, c.unit_bits([first, second]))
+
+
+def test_side_is_part_of_what_is_remembered_per_attribute_dict():
+    pt = _pattern([Group("a", [Condition(event="give_up", side="client")])])
+    c = Candidates([pt])
+    shared: dict = {}
+    server = Event(kind="give_up", path="s", line=1, text="", side=Side.SERVER, attrs=shared)
+    client = Event(kind="give_up", path="s", line=2, text="", side=Side.CLIENT, attrs=shared)
+    assert not c.possible(pt, c.unit_bits([server]))
+    assert c.possible(pt, c.unit_bits([client]))
