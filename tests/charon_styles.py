@@ -88,3 +88,20 @@ def render(lines: list[str], style: str, year: int = 2026) -> list[str]:
 STYLES = ("filelog-time-ikename", "filelog-time", "filelog-notime", "filelog-iso-ms", "filelog-loglevel",
           "syslog", "syslog-pid", "journal-systemd-short", "journal-systemd-short-iso",
           "journal-systemd-short-precise", "journal-systemd-short-full", "kubectl-timestamps", "docker-compose", "swanctl-log", "json")
+
+
+def rendered_sample_logs(samples, style: str, folder):
+    """Every sample's charon log re-rendered into ``style``, written under ``folder`` (paths yielded).
+
+    A lab log already written in another style renders to nothing and is skipped.
+    """
+    for sample in samples:
+        for f in sample.log_files():
+            if not f.name.endswith("charon.log"):
+                continue
+            lines = render(f.read_text().splitlines(), style)
+            if not lines:
+                continue
+            out = folder / f"{sample.name}-{f.name}-{style}.log"
+            out.write_text("\n".join(lines) + "\n")
+            yield out

@@ -11,7 +11,7 @@ import pytest
 
 import diagnose.stream as stream
 from benchmarks.corpus import build
-from charon_styles import render
+from charon_styles import rendered_sample_logs
 from correlate.labshift import SAMPLES, read, render_iso
 from diagnose.api import Options, diagnose_paths, diagnose_sources
 from diagnose.input.sources import Source
@@ -51,16 +51,8 @@ def test_every_sample_log_streams_to_the_same_report(log, spy):
 
 @pytest.mark.parametrize("style", STYLES)
 def test_rendered_styles_stream_to_the_same_report(style, tmp_path):
-    for sample in all_samples():
-        for f in sample.log_files():
-            if not f.name.endswith("charon.log"):
-                continue
-            lines = render(f.read_text().splitlines(), style)
-            if not lines:  # a lab log already written in another style
-                continue
-            out = tmp_path / f"{sample.name}-{f.name}-{style}.log"
-            out.write_text("\n".join(lines) + "\n")
-            assert _report(out, True) == _report(out, False), out.name
+    for out in rendered_sample_logs(all_samples(), style, tmp_path):
+        assert _report(out, True) == _report(out, False), out.name
 
 
 @pytest.fixture(scope="module")

@@ -72,11 +72,7 @@ def prepare(report: Report, sessions: list | None) -> Extras:
     ex = Extras()
     sessions = sessions or []
     by_line = events_by_line(sessions)
-    per_path: dict[str, list[tuple[int, str]]] = {}
-    for (path, line), ev in by_line.items():
-        per_path.setdefault(path, []).append((line, ev.text))
-    for v in per_path.values():
-        v.sort()
+    per_path = _texts_by_path(by_line)
     anchors: dict[tuple[str, int], str] = {}
     for f in report.findings:
         row: list[str | None] = []
@@ -213,14 +209,20 @@ def render_timeline_html(ladder: Ladder, contexts: list[Context], rows: list[dic
                    title="ikedoctor timeline")
 
 
-def timeline_page(tl, sessions: list, redactor: Redactor | None = None) -> str:
-    """``timeline --format html`` from a built ``Timeline`` and the sessions it came from."""
-    by_line = events_by_line(sessions)
+def _texts_by_path(by_line: dict) -> dict[str, list[tuple[int, str]]]:
+    """Each input's event lines in order, as (line, text): what an evidence line's context comes from."""
     per_path: dict[str, list[tuple[int, str]]] = {}
     for (path, line), ev in by_line.items():
         per_path.setdefault(path, []).append((line, ev.text))
     for v in per_path.values():
         v.sort()
+    return per_path
+
+
+def timeline_page(tl, sessions: list, redactor: Redactor | None = None) -> str:
+    """``timeline --format html`` from a built ``Timeline`` and the sessions it came from."""
+    by_line = events_by_line(sessions)
+    per_path = _texts_by_path(by_line)
     anchors: dict[tuple[str, int], str] = {}
     contexts: list[Context] = []
     for r in tl.rows:

@@ -17,7 +17,7 @@ import diagnose.catalog.candidates as candidates
 import diagnose.catalog.engine as engine
 import diagnose.stream as stream
 from benchmarks.corpus import build
-from charon_styles import STYLES, render
+from charon_styles import STYLES, rendered_sample_logs
 from diagnose.api import Options, diagnose_paths
 from diagnose.catalog.candidates import Candidates
 from diagnose.catalog.model import Condition, Decisive, Group, Pattern
@@ -53,17 +53,9 @@ def test_every_sample_log_alone_gives_the_same_report(log, monkeypatch):
 @pytest.mark.parametrize("style", STYLES)
 def test_every_prefix_style_gives_the_same_report(style, tmp_path, monkeypatch):
     rendered = 0
-    for sample in SAMPLES:
-        for f in sample.log_files():
-            if not f.name.endswith("charon.log"):
-                continue
-            lines = render(f.read_text().splitlines(), style)
-            if not lines:  # a lab log already written in another style
-                continue
-            out = tmp_path / f"{sample.name}-{f.name}-{style}.log"
-            out.write_text("\n".join(lines) + "\n")
-            _same([str(out)], monkeypatch)
-            rendered += 1
+    for out in rendered_sample_logs(SAMPLES, style, tmp_path):
+        _same([str(out)], monkeypatch)
+        rendered += 1
     assert rendered
 
 
