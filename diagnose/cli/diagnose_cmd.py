@@ -47,7 +47,6 @@ def diagnose(
         from ..api import Options, diagnose_paths  # here, not at import: `ikedoctor --help` stays fast
         from ..confirm import ConfigInputs
         from ..redact import Redactor
-        from ..report.html import prepare, redact_with
 
         cfg = ConfigInputs(server=[Path(c) for c in config], certs=[Path(c) for c in cert],
                            profiles=[Path(p) for p in profile],
@@ -56,9 +55,17 @@ def diagnose(
         sessions: list = []
         html = format is ReportFormat.html
         report = diagnose_paths(paths, opts, sessions_out=sessions if html else None)
-        extras = prepare(report, sessions) if html else None  # ladders need the unredacted sessions
+        extras = None
+        if html:  # the page's renderer (and Jinja2) only when a page is asked for
+            from ..report.html import prepare, redact_with
+            extras = prepare(report, sessions)  # ladders need the unredacted sessions
         if redact or redact_key:
-            report, extras = redact_with(report, extras, Redactor.from_passphrase(redact_key))
+            redactor = Redactor.from_passphrase(redact_key)
+            if extras is not None:
+                report, extras = redact_with(report, extras, redactor)
+            else:
+                from ..redact import redact_report
+                report = redact_report(report, redactor)
         emit(report, format, output, verbose, extras)
         code = 0 if exit_zero else exit_for(report)
     raise typer.Exit(code)

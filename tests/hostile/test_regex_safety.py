@@ -120,3 +120,12 @@ any = [{{ event = "auth_failed", where = {{ reason = 're:{bad}' }} }}]
 ''')
     with pytest.raises(CatalogError, match="backtracks catastrophically"):
         load_pattern(f)
+
+
+def test_only_patterns_of_a_backtracking_shape_are_probed():
+    """The load-time probes (slow) run where catastrophic backtracking is possible at all."""
+    from diagnose.catalog.model import _backtracking_shape
+    for risky in ("(a+)+$", "(.*,)*z", r"(\d+|\d+\.)+#", ".*,.*z", "a{2,}b{3,}", "(x|xy)?"):
+        assert _backtracking_shape(risky), risky
+    for plain in ("(?i)signature|RSA|ECDSA", r"^CP(RP|S)\(.*\bDNS6?\b", "[*+]x", "is full", r"\++"):
+        assert not _backtracking_shape(plain), plain
