@@ -3,7 +3,8 @@
 Each sample's ``sample.toml`` says which findings its logs must give (``expect``, and
 ``expect_server_only`` for the gateway's log alone). Every finding ikedoctor reports on a
 sample folder, and on the gateway log alone where the sample says what that gives, is
-counted in its confidence band as right (its id is expected) or wrong. Prints a Markdown
+counted in its confidence band as right (its id is expected) or wrong. For the public corpus
+(``corpus = true``) only the first finding counts, right when it is the thread's ``first``. Prints a Markdown
 table (docs/confidence.md holds the last run):
 
     python3 -m benchmarks.calibration
@@ -57,6 +58,9 @@ def sample_cases() -> list[tuple[list[tuple[str, float]], list[str]]]:
     cases = []
     for s in all_samples():
         rep = diagnose_paths([str(s.folder)])
+        if s.corpus:  # a real paste labelled by its thread: only the first finding is judged, against `first`
+            cases.append(([(f.id, f.confidence) for f in rep.findings[:1]], [s.first] if s.first else []))
+            continue
         cases.append(([(f.id, f.confidence) for f in rep.findings], s.expect))
         if s.expect_server_only is not None and s.server_files():
             rep = diagnose_paths([str(p) for p in s.server_files()])
