@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import insort
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 
 from .events import Event
 from .knowledge import knowledge
@@ -166,6 +167,12 @@ def _benign(e: Event) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)
+def _meaning_of(message: str):
+    """The knowledge table's meaning of a failure line's message (a busy log repeats a few)."""
+    return knowledge().match(message)
+
+
 def _notable(e: Event, k) -> tuple[str, NotableLine] | None:
     """(key, line) for an error/warning event: one key per distinct message."""
     if e.kind in ("overlapping_sa", "proposal_mismatch"):
@@ -177,7 +184,7 @@ def _notable(e: Event, k) -> tuple[str, NotableLine] | None:
         meaning = k.topic(e.attrs.get("topic") or "other")
         severity = e.attrs.get("severity") or "error"
     elif e.kind in FAILURE_KINDS and not _benign(e):
-        meaning = k.match(_message_of(e.text))
+        meaning = _meaning_of(_message_of(e.text))
         severity = "error"
     else:
         return None
