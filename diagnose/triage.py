@@ -9,6 +9,7 @@ next (``next_steps``), specific to what was missing.
 
 from __future__ import annotations
 
+import re
 from bisect import insort
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
@@ -194,10 +195,12 @@ def _notable(e: Event, k) -> tuple[str, NotableLine] | None:
                             look_at=list(meaning.look_at) if meaning else [])
 
 
+_CHARON_BODY = re.compile(r"\d{2,}\[[A-Z]{3}[0-4]?\] (?:<[^>]*> )?")
+
+
 def _message_of(text: str) -> str:
     """The bare message of a charon line (what follows ``NN[GRP] <name|N>``), else the text."""
-    import re
-    m = re.search(r"\d{2,}\[[A-Z]{3}[0-4]?\] (?:<[^>]*> )?", text)
+    m = _CHARON_BODY.search(text)
     return text[m.end():] if m else text.strip()
 
 
