@@ -116,3 +116,25 @@ def test_cli_exits_2_without_a_socket(tmp_path):
     res = CliRunner().invoke(app, ["check", "--live", "--socket", str(tmp_path / "none.vici")])
     assert res.exit_code == 2
     assert "none.vici" in res.output + (res.stderr if res.stderr_bytes is not None else "")
+
+
+def test_permission_denied_names_the_group(tmp_path, monkeypatch):
+    path = tmp_path / "charon.vici"
+    path.write_text("")
+
+    def refuse(self, address):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    with pytest.raises(ConfigError) as exc:
+        connect(str(path))
+    text = str(exc.value)
+    assert "permission denied" in text and "usermod -aG" in text and "sudo" in text
+
+
+def test_without_the_vici_package_it_says_which_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "vici", None)
+    with pytest.raises(ConfigError, match=r"ikedoctor\[live\]"):
+        connect("/var/run/charon.vici")

@@ -51,3 +51,48 @@ def test_check_live_finds_what_check_finds(tmp_path, scenario_id):
     assert all(any(NOT_OVER_VICI in w and rid in w for w in live.warnings) for rid in others)
     assert res.exit_code == (1 if any(not is_advisory(f) for f in live.findings) else 0), res.output
     assert sorted(f["id"] for f in json.loads(res.stdout)["findings"]) == sorted(f.id for f in live.findings)
+
+
+# gateway-side failures whose lines charon's vici logger (level 1) carries
+WATCHED = ["no-certreq", "eap-auth-failed"]
+
+
+@pytest.mark.parametrize("scenario_id", WATCHED)
+def test_watch_reports_what_diagnose_finds_and_survives_a_restart(tmp_path, scenario_id):
+    import threading
+    import time
+
+    from diagnose.api import diagnose_paths
+    from diagnose.watch import watch
+
+    install_signal_cleanup()
+    scenario = load_all([scenario_id])[0]
+    found, said, stop = [], [], threading.Event()
+    with LabRun(scenario, tmp_path / "lab") as run:
+        sock = str(run.gw.vici)
+        t = threading.Thread(target=watch, daemon=True,
+                             kwargs=dict(connect=lambda: connect(sock), emit=found.append, say=said.append,
+                                         settle=1.0, backoff=(0.2,), running=lambda: not stop.is_set()))
+        t.start()
+        deadline = time.monotonic() + 5
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.05)
+        run.run_steps()
+        started = time.monotonic()
+        expected = sorted(f.id for f in diagnose_paths([str(run.gw.logfile)]).findings)
+        while sorted(f.id for f in found) != expected and time.monotonic() - started < 10:
+            time.sleep(0.1)
+        arrived = time.monotonic() - started
+        # charon restarts: watch must say it lost charon and reconnect
+        run.gw.proc.send_signal(__import__("signal").SIGTERM)
+        run.gw.proc.wait(timeout=10)
+        run._start(run.gw)
+        deadline = time.monotonic() + 10
+        while not any(s == "reconnected to charon" for s in said) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        stop.set()
+    t.join(5)
+    assert expected == scenario.expect_server_only
+    assert sorted(f.id for f in found) == expected, said
+    assert arrived < 10
+    assert any("reconnecting" in s for s in said) and "reconnected to charon" in said, said
