@@ -53,6 +53,7 @@ def _register() -> None:
     from . import check_cmd  # noqa: F401
     from . import catalog_cmd  # noqa: F401
     from . import collect_cmd  # noqa: F401
+    from . import watch_cmd  # noqa: F401
 
 
 def main() -> None:

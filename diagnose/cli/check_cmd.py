@@ -55,6 +55,10 @@ def _clients(value: str) -> list[str]:
                   "exit 0. " + EXIT_CODES_HELP)
 def check(
     server: list[Path] = typer.Option([], "--server", "-s", help="swanctl.conf, strongswan.conf or ipsec.conf (repeatable)."),
+    live: bool = typer.Option(False, "--live", help="Check what the running charon has loaded, over its VICI "
+                                                    "socket (needs ikedoctor[live]; on the gateway, as root or "
+                                                    "in the socket's group)."),
+    socket: str = typer.Option("/var/run/charon.vici", "--socket", help="charon's VICI socket, for --live."),
     cert: list[Path] = typer.Option([], "--cert", "-c", help="Gateway certificate: PEM, DER or PKCS#12 (repeatable)."),
     profile: list[Path] = typer.Option([], "--profile", "-p", help="Apple .mobileconfig, signed or not (repeatable)."),
     clients: str = typer.Option(",".join(DEFAULT_CLIENTS), "--clients", help="Apple client OS versions, e.g. ios-16,macos-13."),
@@ -65,6 +69,19 @@ def check(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show all evidence lines."),
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks of internal errors."),
 ) -> None:
+    if live:
+        if server or cert:
+            err("--live reads the configuration from charon: give it without --server/--cert")
+            raise typer.Exit(EXIT_INPUT)
+        with user_errors(debug):
+            from ..config.check import check_live, is_advisory
+            from ..config.vici_live import connect
+
+            report = check_live(connect(socket), f"vici:{socket}", _clients(clients), strongswan_version,
+                                profile)
+            emit(report, format, output, verbose)
+            code = EXIT_FINDINGS if any(not is_advisory(f) for f in report.findings) else EXIT_OK
+        raise typer.Exit(code)
     if not (server or cert or profile):
         err("nothing to check: give --server, --cert and/or --profile")
         raise typer.Exit(EXIT_INPUT)

@@ -111,11 +111,37 @@ def is_advisory(finding: Finding) -> bool:
 def check(server: list[Path], certs: list[Path], profiles: list[Path], clients: list[str],
           strongswan_version: str | None = None, ask_password: PasswordPrompt | None = None) -> Report:
     """Evaluate all configuration rules; a ``Report`` whose findings are what will fail."""
-    from diagnose import __version__
-
     inputs = load_inputs(server, certs, profiles, ask_password)
     ctx = _context(inputs, clients, strongswan_version)
+    return _report(inputs, ctx, evaluate(ctx))
+
+
+def check_live(session, source: str, clients: list[str], strongswan_version: str | None = None,
+               profiles: list[Path] = ()) -> Report:  # type: ignore[assignment]
+    """``check`` on what charon has loaded, read over its VICI ``session`` (see ``vici_live``).
+
+    Rules that need a setting VICI does not report are "not evaluated", never run on defaults.
+    """
+    from .vici_live import NOT_OVER_VICI, VICI_RULES, certs_from_answers, read_answers, server_from_answers
+
+    ans = read_answers(session, source)
+    certs, notes = certs_from_answers(ans)
+    profs = [load_profile(p) for p in profiles]
+    summary = InputSummary(path=source, format=f"vici (charon {ans.version.get('version', '?')})", side="config",
+                           lines=0, recognised=len(ans.conns), events=0, unparsed=0)
+    inputs = Inputs(server_from_answers(ans), certs, profs, [summary])
+    inputs.server.warnings.extend(notes)  # type: ignore[union-attr]
+    ctx = _context(inputs, clients, strongswan_version or ans.version.get("version"))
     results = evaluate(ctx)
+    for r in results:
+        if r.rule not in VICI_RULES:
+            r.status, r.reason, r.evidence = "unknown", NOT_OVER_VICI, []
+    return _report(inputs, ctx, results)
+
+
+def _report(inputs: Inputs, ctx: Context, results: list[Result]) -> Report:
+    from diagnose import __version__
+
     report = Report(inputs=inputs.summaries, tool_version=__version__)
     report.findings = sorted((_finding(r) for r in results if r.status == "fail"),
                              key=lambda f: (is_advisory(f), -f.confidence, f.id))

@@ -1,0 +1,140 @@
+"""check --live: the mapping of VICI answers onto the configuration model, and the socket errors.
+
+The answers below are SYNTHETIC: built here in the shape charon 5.9.8's vici plugin sends them
+(values as bytes, one streamed message per connection); the lab test (tests/lab/test_lab_vici.py)
+runs the same code against the real charon.
+"""
+from __future__ import annotations
+
+import socket
+from collections import OrderedDict
+
+import pytest
+from typer.testing import CliRunner
+
+from diagnose.cli import _register, app
+from diagnose.config import ConfigError
+from diagnose.config.check import check_live
+from diagnose.config.vici_live import NOT_OVER_VICI, VICI_RULES, connect, connection_from_vici
+
+
+def synthetic_conn(reauth: bytes = b"0", eap: bytes = b"EAP_MSCHAPV2", dpd: bytes | None = None) -> OrderedDict:
+    d = OrderedDict([
+        ("local_addrs", [b"%any"]), ("remote_addrs", [b"%any"]), ("version", b"IKEv2"),
+        ("reauth_time", reauth), ("rekey_time", b"14400"), ("unique", b"UNIQUE_REPLACE"),
+        ("local-1", OrderedDict([("id", b"gw.test"), ("class", b"public key"), ("groups", []),
+                                 ("certs", [b"CN=gw.test"]), ("cacerts", [])])),
+        ("remote-1", OrderedDict([("eap_id", b"%any"), ("eap-type", eap), ("class", b"EAP"),
+                                  ("groups", []), ("certs", []), ("cacerts", [])])),
+        ("children", OrderedDict([("net", OrderedDict([("mode", b"TUNNEL"), ("rekey_time", b"3600"),
+                                                        ("dpd_action", b"clear"),
+                                                        ("local-ts", [b"0.0.0.0/0"]),
+                                                        ("remote-ts", [b"dynamic"])]))])),
+    ])
+    if dpd is not None:
+        d["dpd_delay"] = dpd
+    return d
+
+
+class SyntheticSession:
+    """Stands in for vici.Session with recorded-shape answers."""
+
+    def __init__(self, conns: dict[str, OrderedDict]):
+        self.conns = conns
+
+    def version(self):
+        return OrderedDict([("daemon", b"charon"), ("version", b"5.9.8")])
+
+    def list_conns(self, filters=None):
+        return iter([OrderedDict([(n, c)]) for n, c in self.conns.items()])
+
+    def get_pools(self, options=None):
+        return OrderedDict([("v4", OrderedDict([("base", b"10.0.0.1"), ("size", b"14")]))])
+
+    def list_certs(self, filters=None):
+        return iter([])
+
+    def list_authorities(self, filters=None):
+        return iter([])
+
+
+def test_list_conns_entry_maps_onto_the_model():
+    c = connection_from_vici("rw", synthetic_conn(reauth=b"3600", eap=b"EAP_MD5"))
+    assert c.version.value == 2
+    assert c.reauth_time.value == 3600 and c.reauth_time.loc.path == "vici list-conns [rw]"
+    assert c.reauth_time.loc.text == "reauth_time = 3600"
+    assert c.remote[0].auth.value == "eap-md5" and c.remote[0].eap_method == "md5"
+    assert c.local[0].method == "pubkey" and c.local[0].certs[0].value == "CN=gw.test"
+    assert c.dpd_delay.value == 0 and c.dpd_delay.is_default  # charon leaves dpd_delay out when 0
+    assert c.unique.value == "replace"
+    assert c.children[0].local_ts.value == ["0.0.0.0/0"] and c.children[0].dpd_action.value == "clear"
+
+
+def test_reported_dpd_delay_is_read():
+    c = connection_from_vici("rw", synthetic_conn(dpd=b"30"))
+    assert c.dpd_delay.value == 30 and not c.dpd_delay.is_default
+
+
+def test_live_check_runs_the_file_rules_and_names_the_vici_source():
+    rep = check_live(SyntheticSession({"rw": synthetic_conn(reauth=b"3600", eap=b"EAP_MD5")}), "vici:/x",
+                     ["ios-16", "macos-13"])
+    ids = {f.id for f in rep.findings}
+    assert {"macos-reauth-failure", "eap-method-unsupported", "stale-child-sa-after-sleep"} <= ids
+    assert ids <= VICI_RULES
+    reauth = next(f for f in rep.findings if f.id == "macos-reauth-failure")
+    assert reauth.session == "rw"
+    assert any(e.path == "vici list-conns [rw]" and "reauth_time = 3600" in e.text for e in reauth.evidence)
+    assert rep.inputs[0].path == "vici:/x" and "5.9.8" in rep.inputs[0].format
+    # proposals are not in list-conns: those rules are reported as not evaluated, not passed
+    assert any(NOT_OVER_VICI in w and "ike-proposal-mismatch" in w for w in rep.warnings)
+
+
+def test_healthy_live_config_has_no_finding_of_those_rules():
+    rep = check_live(SyntheticSession({"rw": synthetic_conn(dpd=b"30")}), "vici:/x", ["ios-16", "macos-13"])
+    assert [f.id for f in rep.findings] == []
+
+
+def test_missing_socket_says_where_it_looked(tmp_path):
+    with pytest.raises(ConfigError) as exc:
+        connect(str(tmp_path / "charon.vici"))
+    assert str(tmp_path / "charon.vici") in str(exc.value) and "--socket" in str(exc.value)
+
+
+def test_socket_nobody_listens_on(tmp_path):
+    path = tmp_path / "charon.vici"
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(str(path))  # bound, never listening: a stale socket of a stopped charon
+    try:
+        with pytest.raises(ConfigError, match="charon is not running"):
+            connect(str(path))
+    finally:
+        s.close()
+
+
+def test_cli_exits_2_without_a_socket(tmp_path):
+    _register()
+    res = CliRunner().invoke(app, ["check", "--live", "--socket", str(tmp_path / "none.vici")])
+    assert res.exit_code == 2
+    assert "none.vici" in res.output + (res.stderr if res.stderr_bytes is not None else "")
+
+
+def test_permission_denied_names_the_group(tmp_path, monkeypatch):
+    path = tmp_path / "charon.vici"
+    path.write_text("")
+
+    def refuse(self, address):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    with pytest.raises(ConfigError) as exc:
+        connect(str(path))
+    text = str(exc.value)
+    assert "permission denied" in text and "usermod -aG" in text and "sudo" in text
+
+
+def test_without_the_vici_package_it_says_which_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "vici", None)
+    with pytest.raises(ConfigError, match=r"ikedoctor\[live\]"):
+        connect("/var/run/charon.vici")
