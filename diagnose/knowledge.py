@@ -15,9 +15,8 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
-
 from .catalog.model import patterns_dir
-from .parsers.charon_table import MATCH_TIMEOUT, compile_format, literals_of
+from .parsers.charon_table import Reference
 
 
 @dataclass(slots=True, frozen=True)
@@ -30,25 +29,10 @@ class Meaning:
 
 
 @dataclass(slots=True)
-class _Rule:
-    """One format; its regex is compiled the first time a line passes its literal gate (a paste
-    meets a handful of the ~1,300 formats, and compiling them all would dominate a short run)."""
-
-    meaning: Meaning
-    literals: tuple[str, ...]
-    _rx: Any = None
-
-    @property
-    def rx(self) -> Any:
-        if self._rx is None:
-            self._rx = compile_format(self.meaning.format)[0]
-        return self._rx
-
-
-@dataclass(slots=True)
 class Knowledge:
-    by_word: dict[str, list[_Rule]] = field(default_factory=dict)
-    floating: list[_Rule] = field(default_factory=list)
+    #: the notable formats indexed like the reference of every charon format (first word,
+    #: literal gate, regexes compiled on first use): the same matcher serves both
+    formats: Reference = field(default_factory=lambda: Reference({}, []))
     by_format: dict[str, Meaning] = field(default_factory=dict)
     topics: dict[str, Meaning] = field(default_factory=dict)
 
@@ -58,16 +42,8 @@ class Knowledge:
 
     def match(self, msg: str) -> Meaning | None:
         """The meaning of one bare charon message, or None if it is no known error/warning."""
-        msg = msg.strip()
-        for rule in (*self.by_word.get(msg.split(" ", 1)[0], ()), *self.floating):
-            if any(lit not in msg for lit in rule.literals):
-                continue
-            try:
-                if rule.rx.match(msg, timeout=MATCH_TIMEOUT):
-                    return rule.meaning
-            except TimeoutError:
-                continue
-        return None
+        fmt = self.formats.format_of(msg)
+        return None if fmt is None else self.by_format[fmt]
 
 
 @lru_cache(maxsize=1)
@@ -91,7 +67,6 @@ def knowledge() -> Knowledge:
         m = Meaning(format=fmt, severity=own.get("severity", r["severity"]), topic=r["topic"], meaning=own.get("meaning", ""),
                     look_at=tuple(own.get("look_at", ())))
         first = fmt.split(" ", 1)[0]
-        rule = _Rule(m, literals_of(fmt))
-        (k.by_word.setdefault(first, []) if "%" not in first else k.floating).append(rule)
+        (k.formats.by_word.setdefault(first, []) if "%" not in first else k.formats.floating).append(fmt)
         k.by_format[fmt] = m
     return k
