@@ -104,7 +104,10 @@ class SessionBuilder:
         self.thread_last: dict[str, Session] = {}
         self.epoch = 0
         self.anon = 0
-        self.half: dict[str, bool | None] = {}  # session id -> half open (see _half_open_step)
+        #: sessions whose IKE_SA_INIT the gateway answered with SA and nothing has ended yet (few at
+        #: a time), and those established, timed out or deleted (never half open again)
+        self.half: dict[str, Session] = {}
+        self.settled: set[str] = set()
 
     def new(self, peer: str | None, uid: str | None = None) -> Session:
         self.anon += 1
@@ -172,7 +175,8 @@ class SessionBuilder:
     def place(self, job: list[Event], key: str) -> None:
         session = self.resolve(job, key)
         for ev in job:
-            self.half[session.id] = _half_open_step(self.half.get(session.id, False), ev)
+            if ev.kind in _HALF_OPEN_KINDS:
+                self.track_half_open(session, ev)
             if self.attach is None:
                 session.events.append(ev)
             else:
@@ -185,9 +189,23 @@ class SessionBuilder:
         if key != "-":
             self.thread_last[key] = session
 
+    def track_half_open(self, session: Session, e: Event) -> None:
+        if e.kind == "message":
+            a = e.attrs
+            if (session.id not in self.settled and a.get("exchange") == "IKE_SA_INIT"
+                    and a.get("direction") == "out" and a.get("msg_type") == "response"
+                    and "SA" in (a.get("payloads") or ())):
+                self.half[session.id] = session
+        else:  # established, timed out or deleted
+            self.settled.add(session.id)
+            self.half.pop(session.id, None)
+
     def half_open(self) -> Session | None:
-        """The latest session still half open (its IKE_SA_INIT answered, nothing after)."""
-        return next((s for s in reversed(self.sessions) if self.half.get(s.id)), None)
+        """The latest-created session still half open (its IKE_SA_INIT answered, nothing after)."""
+        if not self.half:
+            return None
+        order = {id(s): i for i, s in enumerate(self.sessions)} if len(self.half) > 1 else None
+        return max(self.half.values(), key=lambda s: order[id(s)]) if order else next(iter(self.half.values()))
 
     def resolve(self, job: list[Event], key: str) -> Session:
         uid = next((e.ike_id for e in job if e.ike_id), None)
@@ -223,19 +241,6 @@ class SessionBuilder:
         return s
 
 
-def _half_open_step(state: bool | None, e: Event) -> bool | None:
-    """A session's half-open state after one more event: True once the gateway answered
-    IKE_SA_INIT with SA, None (never again) once the SA is established, timed out or deleted."""
-    if state is None:
-        return None
-    if e.kind in ("ike_established", "half_open_timeout", "ike_deleted"):
-        return None
-    if (e.kind == "message" and e.attrs.get("exchange") == "IKE_SA_INIT" and e.attrs.get("direction") == "out"
-            and e.attrs.get("msg_type") == "response" and "SA" in (e.attrs.get("payloads") or ())):
-        return True
-    return state
-
-
 def build_sessions(events: Iterable[Event], path: str, side: Side) -> list[Session]:
     """Sessions of one input, in order of first appearance."""
     b = SessionBuilder(path, side)
@@ -253,6 +258,8 @@ def build_sessions(events: Iterable[Event], path: str, side: Side) -> list[Sessi
 
 _ENDS = frozenset({"ike_deleted", "daemon_start", "daemon_stop", "duplicate_replaced"})
 _DELETION = frozenset({"delete", "ike_deleted"})
+#: what moves a session in or out of being half open (SessionBuilder.track_half_open)
+_HALF_OPEN_KINDS = frozenset({"message", "ike_established", "half_open_timeout", "ike_deleted"})
 
 
 def mark_overlaps(sessions: list[Session]) -> None:
