@@ -19,14 +19,18 @@ _TYPES = ((ENCR, "encryption"), (INTEG, "integrity"), (PRF, "PRF"), (KE, "DH gro
 
 def proposal_mismatches(events: list[Event]) -> list[Event]:
     """One derived event per protocol whose last received and configured lists cannot match."""
+    last: dict[tuple[str, str], Event] = {}  # (kind, proto) -> its last event, in one pass
+    selected: dict[str, int] = {}  # proto -> line of its last selection
+    for e in events:
+        if e.kind in _LISTS:
+            last[(e.kind, e.attrs.get("proto"))] = e
+        elif e.kind == "proposal_selected":
+            selected[e.attrs.get("proto")] = max(selected.get(e.attrs.get("proto"), 0), e.line)
     out = []
     for proto in ("IKE", "ESP", "AH"):
-        received = _last(events, "proposals_received", proto)
-        configured = _last(events, "proposals_configured", proto)
-        if received is None or configured is None:
-            continue
-        if any(e.kind == "proposal_selected" and e.attrs.get("proto") == proto and e.line > received.line
-               for e in events):
+        received = last.get(("proposals_received", proto))
+        configured = last.get(("proposals_configured", proto))
+        if received is None or configured is None or selected.get(proto, 0) > received.line:
             continue
         ev = _compare(proto, received, configured)
         if ev is not None:
@@ -34,8 +38,7 @@ def proposal_mismatches(events: list[Event]) -> list[Event]:
     return out
 
 
-def _last(events: list[Event], kind: str, proto: str) -> Event | None:
-    return next((e for e in reversed(events) if e.kind == kind and e.attrs.get("proto") == proto), None)
+_LISTS = frozenset({"proposals_received", "proposals_configured"})
 
 
 def _parse(ev: Event) -> list[Proposal]:
