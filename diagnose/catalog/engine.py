@@ -59,6 +59,15 @@ def _memo_matches(ev: Event, cond: Condition, memo: Memo) -> bool:
     return hit
 
 
+def _found(cond: Condition, events: list[Event], by_kind: dict[str, list[Event]] | None,
+           memo: Memo | None) -> list[Event]:
+    """The unit's events that meet one condition (its own kind only, when the unit is indexed)."""
+    pool = events if by_kind is None else by_kind.get(cond.event, ())
+    if memo is None or not pool or _uses_envelope(cond):
+        return [e for e in pool if event_matches(e, cond)]
+    return [e for e in pool if _memo_matches(e, cond, memo)]
+
+
 def _group_hits(group: Group, events: list[Event], by_kind: dict[str, list[Event]] | None = None,
                 memo: Memo | None = None) -> tuple[bool, list[tuple[Condition, list[Event]]]]:
     """Whether the group is met, and the events behind it (per condition).
@@ -71,11 +80,7 @@ def _group_hits(group: Group, events: list[Event], by_kind: dict[str, list[Event
     met = False
     sides: set[str] = set()
     for cond in group.any:
-        pool = events if by_kind is None else by_kind.get(cond.event, ())
-        if memo is None or not pool or _uses_envelope(cond):
-            found = [e for e in pool if event_matches(e, cond)]
-        else:
-            found = [e for e in pool if _memo_matches(e, cond, memo)]
+        found = _found(cond, events, by_kind, memo)
         if cond.absent:
             if not found:
                 met = True
@@ -236,11 +241,7 @@ def _decisive_hits(d: Decisive, events: list[Event], by_kind: dict[str, list[Eve
     """Every condition's events, or None as soon as one has none."""
     out = []
     for cond in d.all:
-        pool = events if by_kind is None else by_kind.get(cond.event, ())
-        if memo is None or _uses_envelope(cond):
-            found = [e for e in pool if event_matches(e, cond)]
-        else:
-            found = [e for e in pool if _memo_matches(e, cond, memo)]
+        found = _found(cond, events, by_kind, memo)
         if not found:
             return None
         out.append((cond, found))
