@@ -189,7 +189,10 @@ def _notable(e: Event, k) -> tuple[str, NotableLine] | None:
         severity = "error"
     else:
         return None
-    key = (meaning.format or f"{e.kind}:{_message_of(e.text)[:160]}") if meaning is not None else f"{e.kind}:{sorted((k, str(v)) for k, v in e.attrs.items())}"
+    if meaning is not None:
+        key = meaning.format or f"{e.kind}:{_message_of(e.text)[:160]}"
+    else:  # an event kind the knowledge has no text for: one key per distinct attribute set
+        key = f"{e.kind}:{sorted((name, str(value)) for name, value in e.attrs.items())}"
     return key, NotableLine(path=e.path, line=e.line, text=e.text, side=e.side.value, severity=severity,
                             meaning=meaning.meaning if meaning else _kind_meaning(e.kind),
                             look_at=list(meaning.look_at) if meaning else [])
