@@ -16,7 +16,7 @@ each as MB/s and as a ratio to plain reading:
 * ``reader``     — ikedoctor's reader (``numbered_lines``: CR/CRLF, NUL, bad UTF-8, long lines);
 * ``parse``      — the reader plus the charon parser (events);
 * ``diagnose``   — the whole pipeline (parse, year/zone settling, sessions, catalog, report);
-* ``stream``     — the same, in the two-pass streaming diagnosis (``diagnose.stream``) that
+* ``stream``     — the same, in the two-pass streaming diagnosis (``diagnose.pipeline.streaming``) that
   logs above ``Options.stream_above`` take.
 
 ``--steps plain diagnose stream`` runs only those (plain reading always runs: it is the baseline);

@@ -4,7 +4,7 @@
 
 Below ``STREAM_ABOVE`` (64 MB) a case keeps all its events until the report is built; above
 it a single log is diagnosed in two streaming passes that keep a summary per session
-(``diagnose/stream.py``). For each size this builds one log from the benchmark corpus (``corpus.py``: transformed
+(``diagnose/pipeline/streaming.py``). For each size this builds one log from the benchmark corpus (``corpus.py``: transformed
 copies of the real lab gateway logs), diagnoses it in a fresh child process and prints the
 child's peak RSS, the bytes of memory per byte of log, and the slope between consecutive
 sizes: the figures ``diagnose/batch/memory.py`` budgets cases with (``BYTES_PER_LOG_BYTE``,

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-HEAVY = ("diagnose.api", "diagnose.parsers", "diagnose.catalog", "diagnose.config.check", "diagnose.batch.driver",
+HEAVY = ("diagnose.api", "diagnose.pipeline", "diagnose.parsers", "diagnose.catalog", "diagnose.config.check", "diagnose.batch.driver",
          "diagnose.redact", "diagnose.timeline", "diagnose.report.terminal", "rich", "cryptography")
 
 

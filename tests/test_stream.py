@@ -1,4 +1,4 @@
-"""The two-pass streaming diagnosis (``diagnose/stream.py``) gives the in-memory report, byte for byte."""
+"""The two-pass streaming diagnosis (``diagnose/pipeline/streaming.py``) gives the in-memory report, byte for byte."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import diagnose.stream as stream
+import diagnose.pipeline.streaming as stream
 from benchmarks.corpus import build
 from charon_styles import rendered_sample_logs
 from correlate.labshift import SAMPLES, read, render_iso

@@ -3,7 +3,7 @@
 A case keeps every event of its logs until its report is built (year settling, the
 session builder, cross-side pairing and the catalog all need the whole set), so a
 worker's peak grows with the case's size. A case of at least ``STREAM_ABOVE`` bytes of logs
-is read twice instead (``diagnose.stream``) and keeps a summary per session, a sixth as
+is read twice instead (``diagnose.pipeline.streaming``) and keeps a summary per session, a sixth as
 much. So
 the process pool admits a case only while the estimates of the cases running fit a
 budget (``--memory``, default: most of the memory available when the batch starts). A case
@@ -26,7 +26,7 @@ DEFAULT_SHARE = 0.75
 
 
 #: the same for a single log big enough to be diagnosed in two streaming passes
-#: (``diagnose.stream``): 0.6 measured, it keeps a summary per session, not the events
+#: (``diagnose.pipeline.streaming``): 0.6 measured, it keeps a summary per session, not the events
 BYTES_PER_STREAMED_BYTE = 1
 
 

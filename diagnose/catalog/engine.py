@@ -133,7 +133,7 @@ class UnitFacts:
     """What a pattern reads of a whole unit besides the events its conditions match.
 
     Built from the unit's events (``unit_facts``), or kept up by the streaming diagnosis
-    (``diagnose.stream``), which holds only the events of the kinds a scope's patterns match.
+    (``diagnose.pipeline.streaming``), which holds only the events of the kinds a scope's patterns match.
     """
 
     events: int  # how many events the unit has

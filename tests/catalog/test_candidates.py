@@ -15,7 +15,7 @@ import pytest
 
 import diagnose.catalog.candidates as candidates
 import diagnose.catalog.engine as engine
-import diagnose.stream as stream
+import diagnose.pipeline.judging as judging
 from benchmarks.corpus import build
 from charon_styles import STYLES, rendered_sample_logs
 from diagnose.api import Options, diagnose_paths
@@ -74,7 +74,7 @@ def test_a_corpus_slice_gives_the_same_report_with_far_fewer_evaluations(corpus_
         calls["n"] += 1
         return real(*a, **k)
     monkeypatch.setattr(engine, "evaluate", counting)
-    monkeypatch.setattr(stream, "evaluate", counting)
+    monkeypatch.setattr(judging, "evaluate", counting)
     filtered = _json([str(corpus_log)], streamed, False, monkeypatch)
     few, calls["n"] = calls["n"], 0
     everything = _json([str(corpus_log)], streamed, True, monkeypatch)

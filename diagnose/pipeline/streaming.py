@@ -1,4 +1,10 @@
-"""Diagnose huge logs in memory that grows with their sessions, not with their lines.
+"""The streaming composition: huge logs in memory that grows with their sessions, not their lines.
+
+    assign pass: open + parse + build sessions (recording only where each event went)
+    →  settle times across inputs (from counts)
+    →  judge pass: open + parse again, route each event to its session, judge each unit
+       as soon as its last event is read  →  (the caller assembles the report)
+
 
 The in-memory diagnosis keeps every event until the report is built: about 4.7 bytes of
 memory per byte of dense gateway log, so a 3 GB ``charon.log`` would need 14 GB. A session
@@ -18,9 +24,9 @@ belong to it. So this reads the log twice:
    kinds its patterns match, plus the facts ``evaluate`` reads of the rest, until its last
    session ends.
 
-``merge_matches`` then does what ``match_all`` does after evaluating, and the report is the
+``merge_units`` then does what ``match_all`` does after evaluating, and the report is the
 in-memory report, byte for byte (``tests/test_stream.py`` checks that on every sample and
-prefix style). It costs a second parse, so ``diagnose_sources`` uses it only when the inputs
+prefix style). It costs a second parse, so ``pipeline.run`` uses it only when the inputs
 add up to ``Options.stream_above`` bytes, and never when the caller wants the sessions'
 events (``timeline``). Inputs from both sides must be paired, which reads whole sessions
 of both: then ``diagnose_streaming`` returns None and the caller holds them in memory.
@@ -29,22 +35,27 @@ of both: then ``diagnose_streaming`` returns None and the caller holds them in m
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .api import OpenedInput, Options, hint_tz, open_input, parse_events, session_summary
-from .catalog.engine import (MAX_EVIDENCE_PER_GROUP, Match, UnitFacts, evaluate, event_matches, fold, index_unit,
-                             peer_unit, ranked, suppressed_by, survivors)
-from .catalog.candidates import Candidates, candidates_for
-from .catalog.model import Condition, Group, Pattern
-from .errors import InputError
-from .events import Event, Side
-from .focus import ID_KINDS
-from .input.sources import Source
-from .report.model import Report, SessionSummary
-from .proposal_match import proposal_mismatches
-from .triage import TriageCollector
-from .sessions import Session, SessionBuilder, mark_overlaps
-from .settle import InputTimes, Settlement, TimeSummary, plan_settlement
+from ..catalog.candidates import candidates_for
+from ..catalog.engine import Match, fold, peer_unit, survivors
+from ..catalog.model import Pattern
+from ..errors import InputError
+from ..events import Event, Side
+from ..focus import ID_KINDS
+from ..input.sources import Source
+from ..proposal_match import proposal_mismatches
+from ..report.model import Report, SessionSummary
+from ..sessions import Session, SessionBuilder, mark_overlaps
+from ..settle import Settlement, TimeSummary
+from ..triage import TriageCollector
+from .assembling import session_summary
+from .building import count_left_out, focus_keeps
+from .judging import JudgedUnits, PeerUnit, evaluate_unit, merge_units, peer_conditions
+from .opening import OpenedInput, open_input
+from .options import Options
+from .parsing import parse_events
+from .settling import plan_streamed
 
 #: kinds the assign pass keeps per session: what ``identities()`` and ``mark_overlaps`` read
 _KEEP = frozenset({"config_lookup", "ike_established", "ike_deleted", "daemon_stop", "duplicate_replaced",
@@ -88,9 +99,7 @@ def diagnose_streaming(sources: list[Source], opts: Options, catalog: list[Patte
     if {Side.CLIENT, Side.SERVER} <= {p.side for _, p in plans}:
         return None
     report.warnings.extend(warnings)
-    settlements, notes = plan_settlement(
-        [InputTimes(src.name, p.times, p.side.value, src.mtime, isinstance(src.hints.get("year"), int),
-                    hint_tz(src) is not None) for src, p in plans], opts.year, opts.tz)
+    settlements, notes = plan_streamed([(src, p.times, p.side.value) for src, p in plans], opts)
     report.warnings.extend(notes)
     judged: list[_Judged] = []
     for (src, plan), settlement in zip(plans, settlements):
@@ -98,34 +107,15 @@ def diagnose_streaming(sources: list[Source], opts: Options, catalog: list[Patte
             judged.append(_judge(src, opts, catalog, plan, settlement, report, triage))
         except InputError as exc:
             report.warnings.append(str(exc))
-    return _merge(judged), [s for j in judged for s in j.summaries]
+    return merge_units([j.units for j in judged]), [s for j in judged for s in j.summaries]
 
 
 @dataclass(slots=True)
 class _Judged:
-    """One input's results: matches of session units folded per pattern (suppressed only
-    within their unit so far), peer units' matches, session summaries in session order."""
+    """One input's judged units and its session summaries in session order."""
 
-    session_best: dict[str, Match]
-    peer_matches: dict[str, list[Match]]
+    units: JudgedUnits
     summaries: list[SessionSummary]
-
-
-def _merge(judged: list[_Judged]) -> list[Match]:
-    """What ``merge_matches`` does, on units already folded: a peer-scope match suppresses its
-    patterns in every session unit (of every input) and in the other peer units."""
-    wide = [m for j in judged for ms in j.peer_matches.values() for m in ms]
-    gone = suppressed_by(wide)
-    merged: dict[str, Match] = {}
-    for j in judged:
-        for pid, m in j.session_best.items():
-            if pid not in gone:
-                fold(merged, m)
-    for j in judged:
-        for name, ms in j.peer_matches.items():
-            for m in survivors(ms, [w for w in wide if w.unit != name]):
-                fold(merged, m)
-    return ranked(merged)
 
 
 # -- pass 1 -----------------------------------------------------------------------------
@@ -173,7 +163,7 @@ def _assign(src: Source, opts: Options) -> _Plan:
         s.events.sort(key=lambda e: e.line)
     # the same derivation as build_sessions, on the kinds it reads
     mark_overlaps(sessions)
-    kept = opts.focus.select(sessions) if opts.focus is not None else [True] * len(sessions)
+    kept = focus_keeps(sessions, opts)
     overlaps: dict[int, list[tuple[int, dict]]] = {}
     units: list[str] = []
     names: dict[str, str] = {}
@@ -191,71 +181,19 @@ def _assign(src: Source, opts: Options) -> _Plan:
 # -- pass 2 -----------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _PeerUnit:
-    """A peer-scope unit while its sessions are still being read.
-
-    A peer unit can span a whole log (one user's sessions over months), so it does not keep
-    its events: per condition of the peer-scope patterns and per side only the ``keep``
-    earliest matching ones. That is all ``evaluate`` can use: a group reads ``min_count``
-    matches, the sides of its matches and, for evidence, at most two events per group after
-    those earlier groups took.
-    """
-
-    waiting: int  # sessions of the unit not ended yet
-    kept: dict[tuple[int, str], list[tuple[int, int, Event]]] = field(default_factory=dict)
-    count: int = 0
-    sides: set[str] = field(default_factory=set)
-    peers: set[str] = field(default_factory=set)
-    connection: tuple[int, str] | None = None  # (line, name) of the first gateway event naming it
-    arrivals: int = 0
-
-    def add(self, events: list[Event], conditions: dict[str, list[tuple[int, Condition]]], keep: int) -> None:
-        """Fold in one ended session's events; ``conditions``: (index, condition) by event kind."""
-        self.count += len(events)
-        for e in events:
-            side = e.side._value_
-            self.sides.add(side)
-            if e.peer:
-                self.peers.add(e.peer)
-            if side == "server" and e.ike_name and e.ike_name != "(unnamed)":
-                if self.connection is None or e.line < self.connection[0]:
-                    self.connection = (e.line, e.ike_name)
-            self.arrivals += 1
-            for i, cond in conditions.get(e.kind, ()):
-                if event_matches(e, cond):
-                    lst = self.kept.setdefault((i, side), [])
-                    lst.append((e.line, self.arrivals, e))
-                    if len(lst) > keep:
-                        lst.sort(key=lambda t: t[:2])
-                        del lst[keep:]
-
-    def facts(self) -> UnitFacts:
-        return UnitFacts(self.count, self.sides, self.peers, self.connection[1] if self.connection else None)
-
-    def events(self) -> list[Event]:
-        """The kept events in unit order (by line; one line's events in the order they came)."""
-        seen: dict[int, tuple[int, int, Event]] = {}
-        for lst in self.kept.values():
-            for t in lst:
-                seen[id(t[2])] = t
-        return [t[2] for t in sorted(seen.values(), key=lambda t: t[:2])]
-
-
 def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, settlement: Settlement,
            report: Report, triage: TriageCollector) -> _Judged:
     session_patterns = [pt for pt in catalog if pt.scope == "session"]
     peer_patterns = [pt for pt in catalog if pt.scope == "peer"]
-    conditions, keep = _peer_conditions(peer_patterns)
+    conditions, keep = peer_conditions(peer_patterns)
     session_cand, peer_cand = candidates_for(session_patterns), candidates_for(peer_patterns)
     session_best: dict[str, Match] = {}  # per pattern, folded as session units are judged
     peer_matches: dict[str, list[Match]] = {}
-    units: dict[str, _PeerUnit] = {}
+    units: dict[str, PeerUnit] = {}
     for name, judged in zip(plan.peer_unit, plan.kept):
         if judged:
-            units.setdefault(name, _PeerUnit(0)).waiting += 1
-    if report.filter is not None:
-        report.filter["sessions_left_out"] += plan.kept.count(False)
+            units.setdefault(name, PeerUnit(0)).waiting += 1
+    count_left_out(plan.kept, report)
     wanted = {o for i, pairs in plan.overlaps.items() if plan.kept[i] for o, _ in pairs}
     established: dict[int, Event] = {}
     open_events: dict[int, list[Event]] = {}
@@ -286,7 +224,7 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, sett
             triage.feed(session)
             # suppression within the unit now; by wider (peer) matches, which cover every session
             # unit alike, at the end
-            for m in survivors(_evaluate(session_patterns, session.events, session.id, session_cand), []):
+            for m in survivors(evaluate_unit(session_patterns, session.events, session.id, session_cand), []):
                 fold(session_best, m)
             name = plan.peer_unit[i]
             unit = units[name]
@@ -295,14 +233,14 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, sett
             unit.waiting -= 1
             if unit.waiting == 0:
                 done = units.pop(name)
-                found = _evaluate(peer_patterns, done.events(), name, peer_cand, done.facts())
+                found = evaluate_unit(peer_patterns, done.events(), name, peer_cand, done.facts())
                 if found:
                     peer_matches[name] = found
     if n < len(plan.assign) or digest != plan.digest:
         raise InputError(src.name, "changed while it was read (a big log is read twice)",
                          "copy the log and diagnose the copy")
     report.inputs.append(opened.summary(n))
-    return _Judged(session_best, peer_matches, [summaries[i] for i in sorted(summaries)])
+    return _Judged(JudgedUnits(session_best, peer_matches), [summaries[i] for i in sorted(summaries)])
 
 
 def _finished(events: list[Event], overlaps, established: dict[int, Event]) -> list[Event]:
@@ -315,42 +253,3 @@ def _finished(events: list[Event], overlaps, established: dict[int, Event]) -> l
                             attrs=attrs))
     events.extend(proposal_mismatches(events))
     return events
-
-
-def _peer_conditions(patterns: list[Pattern]) -> tuple[dict[str, list[tuple[int, Condition]]], int]:
-    """The peer-scope patterns' conditions by event kind, and how many earliest matches of each
-    (per side) a peer unit must keep: a group's ``min_count``, and the evidence two events a
-    group may take after those all earlier groups of its pattern took."""
-    by_kind: dict[str, list[tuple[int, Condition]]] = {}
-    keep = 0
-    i = 0
-    for pt in patterns:
-        groups = (*pt.required, *pt.contradicting, *pt.supporting, *(Group(d.name, d.all) for d in pt.decisive))
-        keep = max(keep, MAX_EVIDENCE_PER_GROUP * len(groups))
-        for g in groups:
-            for c in g.any:
-                by_kind.setdefault(c.event, []).append((i, c))
-                keep = max(keep, c.min_count)
-                i += 1
-    return by_kind, keep
-
-
-def _evaluate(patterns: list[Pattern], events: list[Event], unit: str, cand: Candidates | None,
-              facts: UnitFacts | None = None) -> list[Match]:
-    """Every pattern over one unit, as ``evaluate_units`` does (``cand``: only those it could
-    match); with ``facts``, ``events`` are only those a peer unit kept, and the unit's sides
-    come from the facts."""
-    if cand is not None:
-        bits = cand.unit_bits(events)
-        patterns = [pt for pt in patterns if cand.possible(pt, bits)]
-        if not patterns:
-            return []
-    by_kind, sides = index_unit(events)
-    index = (by_kind, facts.sides if facts is not None else sides)
-    memo: dict = {}  # per unit: it keys on ids of attribute dicts that die with the unit's events
-    out = []
-    for pt in patterns:
-        m = evaluate(pt, events, unit, index, memo, facts)
-        if m is not None:
-            out.append(m)
-    return out
