@@ -41,10 +41,13 @@ class Focus:
     def to_dict(self) -> dict[str, Any]:
         return {"peer": self.peer, "client": self.client}
 
-    def warning(self, kept: int, left_out: int) -> str:
+    def warning(self, kept: int, left_out: int, skipped: int = 0) -> str:
+        """``skipped``: lines of other clients' IKE_SAs the ``--peer`` gate skipped unparsed (their
+        sessions were never built, so ``left_out`` does not count them)."""
+        gated = f", {skipped} lines of other clients' IKE_SAs skipped unparsed" if skipped else ""
         return (f"filter: only the sessions of {self.describe()} and those naming no client are diagnosed "
-                f"({kept} kept, {left_out} of other clients left out); drop --peer/--client to diagnose "
-                "the whole log")
+                f"({kept} kept, {left_out} of other clients left out{gated}); drop --peer/--client to "
+                "diagnose the whole log")
 
     def select(self, sessions: list[Session]) -> list[bool]:
         """Which of one input's sessions to keep (their events are still there to read names from).

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
 from .events import Event, Side
 from .proposal_match import proposal_mismatches
@@ -87,6 +87,19 @@ class Session:
 Attach = Callable[["Session", Event], None]
 
 
+class Gated(Protocol):
+    """What the builder asks of the ``--peer`` gate (``pipeline.gate``), which skipped other
+    clients' IKE_SA lines: the builder must place the lines it let through as in the whole log."""
+
+    def unknown_sa(self, unique_id: str) -> bool:
+        """An IKE_SA whose earlier lines were skipped (in the whole log it has a session already)."""
+        ...
+
+    def newest_sa(self, line: int) -> str | None:
+        """The IKE_SA started last before ``line`` (the whole log's latest session)."""
+        ...
+
+
 class SessionBuilder:
     """Attributes a stream of one input's events to sessions, job by job (see the module doc).
 
@@ -94,9 +107,10 @@ class SessionBuilder:
     diagnosis uses it to record which session each event belongs to without keeping it.
     """
 
-    def __init__(self, path: str, side: Side, attach: Attach | None = None) -> None:
+    def __init__(self, path: str, side: Side, attach: Attach | None = None, gate: Gated | None = None) -> None:
         self.path, self.side = path, side
         self.attach = attach
+        self.gate = gate
         self.sessions: list[Session] = []
         self.by_uid: dict[str, Session] = {}
         self.by_peer: dict[str, Session] = {}
@@ -213,6 +227,8 @@ class SessionBuilder:
         starts = any(e.kind == "ike_start" for e in job)
         if uid and uid in self.by_uid:
             s = self.by_uid[uid]
+        elif uid and self.gate is not None and self.gate.unknown_sa(uid):
+            s = self.new(peer, uid)  # its earlier lines were skipped: in the whole log it had a session
         elif uid:
             cand = self.by_peer.get(peer) if peer else None
             if cand is None and not peer and key in self.thread_last:
@@ -231,6 +247,8 @@ class SessionBuilder:
             s = h  # older charon names no SA in "deleting half open IKE_SA after timeout"
         elif key in self.thread_last and key != "-":
             s = self.thread_last[key]
+        elif self.gate is not None and (newest := self.gate.newest_sa(job[0].line)) is not None:
+            s = self.by_uid.get(newest) or self.new(None, newest)  # the whole log's ``sessions[-1]``
         elif self.sessions:
             s = self.sessions[-1]
         else:
@@ -241,9 +259,9 @@ class SessionBuilder:
         return s
 
 
-def build_sessions(events: Iterable[Event], path: str, side: Side) -> list[Session]:
-    """Sessions of one input, in order of first appearance."""
-    b = SessionBuilder(path, side)
+def build_sessions(events: Iterable[Event], path: str, side: Side, gate: Gated | None = None) -> list[Session]:
+    """Sessions of one input, in order of first appearance (``gate``: see ``Gated``)."""
+    b = SessionBuilder(path, side, gate=gate)
     for ev in events:
         b.feed(ev)
     b.flush_all()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.corpus import build
+import diagnose.pipeline.gate as gate
 from diagnose.api import Options, diagnose_paths
 from diagnose.events import Event, Side
 from diagnose.focus import Focus
@@ -72,7 +73,8 @@ def whole(corpus_log) -> dict:
     return _json([str(corpus_log)], None, False)
 
 
-def test_a_focused_report_is_that_clients_part_of_the_whole_one(corpus_log, whole):
+def test_a_focused_report_is_that_clients_part_of_the_whole_one(corpus_log, whole, monkeypatch):
+    monkeypatch.setattr(gate, "ENABLED", False)  # the session-level focus alone (tests/pipeline/test_gate.py: with it)
     assert "filter" not in whole
     by_id = {s["id"]: s for s in whole["sessions"]}
     finding = next(f for f in whole["findings"] if f["session"] in by_id and by_id[f["session"]]["peer"])
@@ -84,7 +86,7 @@ def test_a_focused_report_is_that_clients_part_of_the_whole_one(corpus_log, whol
     kept = focused["sessions"]
     assert kept and all(s == by_id[s["id"]] for s in kept)  # the same sessions, as the whole log built them
     assert {s["peer"] for s in kept} == {peer}
-    assert focused["filter"] == {"peer": peer, "client": None,
+    assert focused["filter"] == {"peer": peer, "client": None, "lines_skipped": 0,
                                  "sessions_left_out": len(whole["sessions"]) - len(kept)}
     assert any(w.startswith("filter:") and peer in w for w in focused["warnings"])
 

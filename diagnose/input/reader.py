@@ -12,13 +12,15 @@ counted).  The stream is read in fixed-size blocks, never whole.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 import regex
 
 MAX_LINE = 64 * 1024  # longer lines are cut; no charon or Apple line comes close
 CHUNK = 256 * 1024
 _LONE_CR = regex.compile(rb"\r(?!\n)")
+#: which of a block's whole lines (as bytes, line ends cut at LF) to yield, by index, ascending
+Pick = Callable[[list[bytes]], list[int]]
 
 
 @dataclass(slots=True)
@@ -57,6 +59,18 @@ def _decode(raw: bytes, start: int, st: ReadStats, cut: bool) -> str:
         return raw.decode("utf-8", errors="replace")
 
 
+def _clean_bytes(block: bytes, end: int, parts: list[bytes], max_line: int) -> bool:
+    """Whether the block's complete lines need no repair (what ``_clean_text`` checks), without
+    decoding them: a gated reader decodes only the lines it keeps."""
+    if not parts or b"\x00" in block or max(map(len, parts)) > max_line:
+        return False
+    try:
+        block[:end].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _clean_text(block: bytes, end: int, parts: list[bytes], max_line: int) -> list[str] | None:
     """The block's complete lines decoded in one call, or None when one needs repair.
 
@@ -76,10 +90,12 @@ def _clean_text(block: bytes, end: int, parts: list[bytes], max_line: int) -> li
 
 
 def numbered_lines(stream: BinaryIO, stats: ReadStats | None = None,
-                   max_line: int = MAX_LINE, chunk: int = CHUNK) -> Iterator[tuple[int, str]]:
+                   max_line: int = MAX_LINE, chunk: int = CHUNK, pick: Pick | None = None) -> Iterator[tuple[int, str]]:
     """Yield ``(lineno, text)`` for every line, 1-based, without its line end.
 
-    ``stats`` is filled as lines are read and complete when the iterator ends.
+    ``stats`` is filled as lines are read and complete when the iterator ends. With ``pick``
+    (``pipeline.gate``) only the lines it picks from each block of whole lines are decoded and
+    yielded; every line is still read, numbered and counted.
     """
     st = stats if stats is not None else ReadStats()
     lineno = 0
@@ -103,7 +119,15 @@ def numbered_lines(stream: BinaryIO, stats: ReadStats | None = None,
         parts = block.split(b"\n")
         last = parts.pop()
         pos = 0
-        clean = _clean_text(block, len(block) - len(last), parts, max_line) if not skipping else None
+        if pick is not None and not skipping and _clean_bytes(block, len(block) - len(last), parts, max_line):
+            for i in pick(parts):
+                text = parts[i].decode("utf-8")
+                yield lineno + i + 1, text[:-1] if text.endswith("\r") else text
+            lineno += len(parts)
+            parts = []
+            pos = len(block) - len(last)
+        clean = (_clean_text(block, len(block) - len(last), parts, max_line)
+                 if not skipping and pick is None else None)
         if clean is not None:  # the common block: every line whole, valid UTF-8, no NUL
             for text in clean:
                 lineno += 1
@@ -116,21 +140,28 @@ def numbered_lines(stream: BinaryIO, stats: ReadStats | None = None,
             if skipping:
                 skipping = False
                 continue
+            keep = pick is None or pick([part]) == [0]
             if part.endswith(b"\r"):
                 part = part[:-1]
             lineno += 1
-            yield lineno, _decode_capped(part, start, st, max_line)
+            text = _decode_capped(part, start, st, max_line)  # decoded even when skipped: its repairs count
+            if keep:
+                yield lineno, text
         start = block_start + pos
         if eof:
             if last and not skipping:
                 st.truncated_last_line = True
                 lineno += 1
-                yield lineno, _decode_capped(last, start, st, max_line)
+                text = _decode_capped(last, start, st, max_line)
+                if pick is None or pick([last]) == [0]:
+                    yield lineno, text
             break
         if not skipping and len(last) > max_line:
             st.long_lines += 1
             lineno += 1
-            yield lineno, _decode(last[:max_line], start, st, True)
+            text = _decode(last[:max_line], start, st, True)
+            if pick is None or pick([last[:max_line]]) == [0]:
+                yield lineno, text
             skipping = True
         carry = b"" if skipping else last
         if hold_cr:

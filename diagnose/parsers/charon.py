@@ -404,3 +404,10 @@ def _strip_header(line: str) -> tuple[str | None, bool]:
         return rest[h.end():], True
     mi = _SWANCTL_INIT.match(rest)
     return (rest[mi.end():] if mi else rest), False
+
+
+def time_text(line: str) -> str | None:
+    """The time stamp of one line as ``CharonParser.parse`` records it (``ParseStats.saw_time``),
+    or None for a line it would not place or that has no time: for readers that skip lines."""
+    parsed = CharonParser()._split(line.rstrip(), Clock(), None, None) if line.strip() else None
+    return parsed[0] if parsed is not None else None

@@ -34,7 +34,8 @@ def assemble(report: Report, matches: list[Match], summaries: list[SessionSummar
     """Fill the report's findings, status, notable lines, next steps and verdict."""
     report.sessions = summaries
     if opts.focus is not None and report.filter is not None:
-        report.warnings.append(opts.focus.warning(len(report.sessions), report.filter["sessions_left_out"]))
+        report.warnings.append(opts.focus.warning(len(report.sessions), report.filter["sessions_left_out"],
+                                                  report.filter["lines_skipped"]))
     if not report.inputs:
         raise InputError(", ".join(w.split(":")[0] for w in report.warnings) or "input",
                          "nothing readable to diagnose", "; ".join(report.warnings) or "no input given")

@@ -36,7 +36,7 @@ def diagnose_in_memory(sources: list[Source], opts: Options, catalog: list[Patte
     report.warnings.extend(settle_parsed(parsed_all, opts))
     sessions: list[Session] = []
     for src, parsed in parsed_all:
-        sessions.extend(build_input(parsed.events, src.name, parsed.side, opts, report))
+        sessions.extend(build_input(parsed.events, src.name, parsed.side, opts, report, parsed.gate))
     sessions_out.extend(sessions)
     if not report.inputs:
         return [], []

@@ -22,6 +22,7 @@ from ..input.sources import Source
 from ..input.streams import Prepend
 from ..parsers.base import LogParser, ParseContext
 from ..report.model import InputSummary
+from .gate import Gate, gates, plan_gate
 from .options import Options
 
 HEAD_BYTES = 64 * 1024
@@ -38,6 +39,7 @@ class OpenedInput:
     stream: BinaryIO
     lines: Iterator[tuple[int, str]]
     forced: bool = False  # the format was given (``--log-format`` or a bundle), not detected
+    gate: Gate | None = None  # ``--peer`` on a log whose prefixes carry SA ids (``pipeline.gate``)
 
     def side(self) -> Side:
         """The side the log was written by: known once its events have all been read."""
@@ -46,11 +48,20 @@ class OpenedInput:
     def summary(self, events: int) -> InputSummary:
         st = self.ctx.stats
         errors = input_notes(self.rstats, self.stream, st, self.parser.name)
+        recognised, first, last = st.recognised, st.first_time, st.last_time
+        if self.gate is not None and self.gate.skipped:  # the contract in ``pipeline.gate``
+            recognised += self.gate.skipped
+            first, last = self.gate.plan.first_time, self.gate.plan.last_time
         return InputSummary(path=self.src.name, format=self.parser.name, side=self.side().value,
-                            lines=self.rstats.lines, recognised=st.recognised, events=events,
+                            lines=self.rstats.lines, recognised=recognised, events=events,
                             unparsed=st.unparsed, style=getattr(self.parser, "style", None), errors=errors,
                             unparsed_examples=[{"line": n, "text": t} for n, t in st.unparsed_examples],
-                            first_time=st.first_time, last_time=st.last_time)
+                            first_time=first, last_time=last)
+
+    @property
+    def skipped(self) -> int:
+        """Lines the gate skipped unparsed."""
+        return self.gate.skipped if self.gate is not None else 0
 
 
 def open_input(src: Source, opts: Options, stream: bool = False) -> OpenedInput:
@@ -76,9 +87,17 @@ def open_input(src: Source, opts: Options, stream: bool = False) -> OpenedInput:
     ctx = ParseContext(path=src.name, side=side, year=opts.year or hint_year(src), tz=opts.tz or hint_tz(src),
                        stream=stream)
     rstats = ReadStats()
-    lines: Iterator[tuple[int, str]] = numbered_lines(_buffered(Prepend(head_bytes, raw)), rstats)
     # decided once from the head: a clean log takes no extra step per line
     wrapped = wrap_for(parser, pieces, prof.width) if prof.width else None
+    gate = None
+    if (opts.focus is not None and opts.focus.peer and parser.name == "charon" and wrapped is None
+            and not prof.cleans and gates(head)):
+        plan = plan_gate(src.open(), opts.focus.peer)  # a first, raw read of the whole log
+        gate = Gate(plan) if plan is not None else None
+        if plan is not None and ctx.side is Side.UNKNOWN:
+            ctx.side = plan.side
+    lines: Iterator[tuple[int, str]] = numbered_lines(_buffered(Prepend(head_bytes, raw)), rstats,
+                                                      pick=gate.pick if gate is not None else None)
     if wrapped is not None:  # the head shows hard-wrapped lines: glue the pieces back
         wrap, starts = wrapped
         cut = paste.cleaned(lines, prof) if prof.cleans else paste.as_pieces(lines)
@@ -86,7 +105,7 @@ def open_input(src: Source, opts: Options, stream: bool = False) -> OpenedInput:
                                reads=getattr(parser, "reads_record", None))
     elif prof.cleans:
         lines = paste.texts(paste.cleaned(lines, prof))
-    return OpenedInput(src, parser, ctx, rstats, raw, lines, bool(forced))
+    return OpenedInput(src, parser, ctx, rstats, raw, lines, bool(forced), gate)
 
 
 def _buffered(raw: io.RawIOBase) -> io.BufferedReader:

@@ -14,6 +14,7 @@ from ..errors import InputError
 from ..events import Event, Side
 from ..input.sources import Source
 from ..report.model import InputSummary, Report
+from .gate import Gate
 from .opening import OpenedInput, open_input
 from .options import Options
 
@@ -23,6 +24,7 @@ class ParsedInput:
     summary: InputSummary
     events: list[Event] = field(default_factory=list)
     side: Side = Side.UNKNOWN
+    gate: Gate | None = None  # ``--peer`` on a log whose prefixes carry SA ids
 
 
 def run_parser(opened: OpenedInput) -> Iterator[Event]:
@@ -53,7 +55,7 @@ def parse_source(src: Source, opts: Options) -> ParsedInput:
     side = opened.side()
     for ev in events:
         ev.side = side
-    return ParsedInput(summary=opened.summary(len(events)), events=events, side=side)
+    return ParsedInput(summary=opened.summary(len(events)), events=events, side=side, gate=opened.gate)
 
 
 def parse_source_tolerant(src: Source, opts: Options, report: Report) -> ParsedInput | None:

@@ -68,7 +68,7 @@ def _diagnose(sources: list[Source], opts: Options, warnings: list[str] | None,
     report = Report(tool_version=__version__, warnings=warnings if warnings is not None else [])
     catalog = opts.catalog if opts.catalog is not None else load_catalog()
     if opts.focus is not None:
-        report.filter = opts.focus.to_dict() | {"sessions_left_out": 0}  # counted as inputs are read
+        report.filter = opts.focus.to_dict() | {"sessions_left_out": 0, "lines_skipped": 0}  # counted per input
     collector = TriageCollector()  # fed each session while it still has its events
     judged = None
     if sessions_out is None and _streams(sources, opts, catalog):

@@ -143,7 +143,7 @@ def _assign(src: Source, opts: Options) -> _Plan:
             kept_ordinal[id(copy)] = o
             session.events.append(copy)
 
-    builder = SessionBuilder(src.name, Side.UNKNOWN, attach)
+    builder = SessionBuilder(src.name, Side.UNKNOWN, attach, opened.gate)
     times = TimeSummary()
     n = digest = 0
     for ev in parse_events(opened):
@@ -163,7 +163,7 @@ def _assign(src: Source, opts: Options) -> _Plan:
         s.events.sort(key=lambda e: e.line)
     # the same derivation as build_sessions, on the kinds it reads
     mark_overlaps(sessions)
-    kept = focus_keeps(sessions, opts)
+    kept = focus_keeps(sessions, opts, opened.gate)
     overlaps: dict[int, list[tuple[int, dict]]] = {}
     units: list[str] = []
     names: dict[str, str] = {}
@@ -193,7 +193,6 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, sett
     for name, judged in zip(plan.peer_unit, plan.kept):
         if judged:
             units.setdefault(name, PeerUnit(0)).waiting += 1
-    count_left_out(plan.kept, report)
     wanted = {o for i, pairs in plan.overlaps.items() if plan.kept[i] for o, _ in pairs}
     established: dict[int, Event] = {}
     open_events: dict[int, list[Event]] = {}
@@ -240,6 +239,7 @@ def _judge(src: Source, opts: Options, catalog: list[Pattern], plan: _Plan, sett
         raise InputError(src.name, "changed while it was read (a big log is read twice)",
                          "copy the log and diagnose the copy")
     report.inputs.append(opened.summary(n))
+    count_left_out(plan.kept, report, opened.skipped)
     return _Judged(JudgedUnits(session_best, peer_matches), [summaries[i] for i in sorted(summaries)])
 
 

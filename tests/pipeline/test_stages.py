@@ -11,7 +11,7 @@ import pytest
 
 PIPELINE = Path(__file__).resolve().parents[2] / "diagnose" / "pipeline"
 #: the stages top to bottom, then the compositions; a module may import only modules before it
-ORDER = ["options", "opening", "parsing", "settling", "building", "judging", "assembling",
+ORDER = ["options", "gate", "opening", "parsing", "settling", "building", "judging", "assembling",
          "in_memory", "streaming", "run"]
 
 

@@ -1,0 +1,92 @@
+"""The ``--peer`` literal gate (``diagnose/pipeline/gate.py``) changes no focused report.
+
+Every sample gateway log re-rendered in every prefix style, and a slice of the benchmark
+corpus (many clients, one dense log), is diagnosed with ``--peer`` once with the gate and
+once with it off (every line parsed, the session-level focus alone), for each client address
+the log shows and one it does not. The JSON reports must be identical except what the gate's
+report contract says differs: ``inputs[].events`` counts only the parsed lines' events,
+``filter.sessions_left_out`` only the other clients' sessions that were built (the gate's
+skipped IKE_SAs never are), and ``filter.lines_skipped`` says how many lines were skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import diagnose.pipeline.gate as gate
+from benchmarks.corpus import build
+from charon_styles import STYLES, rendered_sample_logs
+from diagnose.api import Options, diagnose_paths
+from diagnose.focus import Focus
+from samples_index import all_samples
+
+ABSENT = "203.0.113.254"  # a documentation address no sample uses
+#: styles whose prefix carries the SA id (``ike_name = yes``): the gate must apply there
+GATED_STYLES = {"filelog-time-ikename", "filelog-iso-ms", "filelog-loglevel", "syslog", "kubectl-timestamps",
+                "docker-compose"}
+
+
+def _report(path: str, peer: str | None, gated: bool, streamed: bool, monkeypatch) -> dict:
+    monkeypatch.setattr(gate, "ENABLED", gated)
+    focus = Focus(peer=peer) if peer else None
+    d = diagnose_paths([path], Options(focus=focus, stream_above=0 if streamed else None)).to_dict()
+    d.pop("tool_version", None)
+    return d
+
+
+def _comparable(d: dict) -> str:
+    """The report without what the gate's contract lets differ: the events of skipped lines and the
+    sessions of other clients (never built behind the gate), as counted and in the filter warning."""
+    d = json.loads(json.dumps(d, default=str))
+    for i in d["inputs"]:
+        i.pop("events")
+    for key in ("lines_skipped", "sessions_left_out"):
+        d["filter"].pop(key)
+    d["warnings"] = [w.split(" (")[0] if w.startswith("filter:") else w for w in d["warnings"]]
+    return json.dumps(d, indent=2, ensure_ascii=False)
+
+
+def _same(path: str, peer: str, monkeypatch, streamed: bool = False) -> int:
+    """Compare the gated and the ungated report; the lines the gate skipped."""
+    gated = _report(path, peer, True, streamed, monkeypatch)
+    whole = _report(path, peer, False, streamed, monkeypatch)
+    assert whole["filter"]["lines_skipped"] == 0
+    assert _comparable(gated) == _comparable(whole), (path, peer)
+    skipped = gated["filter"]["lines_skipped"]
+    assert [i["lines"] for i in gated["inputs"]] == [i["lines"] for i in whole["inputs"]]
+    assert sum(i["events"] for i in gated["inputs"]) <= sum(i["events"] for i in whole["inputs"])
+    return skipped
+
+
+def _peers(path: str, monkeypatch) -> list[str]:
+    whole = _report(path, None, False, False, monkeypatch)
+    return sorted({s["peer"] for s in whole["sessions"] if s["peer"] and s["side"] == "server"}) + [ABSENT]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_every_rendered_gateway_log_gives_the_focused_report(style, tmp_path, monkeypatch):
+    skipped = 0
+    logs = [p for p in rendered_sample_logs(all_samples(), style, tmp_path) if "server-charon" in p.name]
+    assert logs
+    for log in logs:
+        for peer in _peers(str(log), monkeypatch):
+            skipped += _same(str(log), peer, monkeypatch)
+    assert (skipped > 0) == (style in GATED_STYLES)
+
+
+@pytest.fixture(scope="module")
+def corpus_log(tmp_path_factory) -> Path:
+    [log] = build(tmp_path_factory.mktemp("corpus"), 2_000_000, 1)
+    return log
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["memory", "streamed"])
+def test_a_corpus_slice_gives_the_focused_report_parsing_a_fraction(corpus_log, streamed, monkeypatch):
+    peers = _peers(str(corpus_log), monkeypatch)
+    lines = sum(1 for _ in corpus_log.open("rb"))
+    for peer in [peers[0], peers[len(peers) // 2], peers[-2], ABSENT]:
+        skipped = _same(str(corpus_log), peer, monkeypatch, streamed)
+        assert skipped > lines // 2, peer  # one client of many (the corpus repeats its daemon chatter)
