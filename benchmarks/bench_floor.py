@@ -18,6 +18,9 @@ each as MB/s and as a ratio to plain reading:
 * ``diagnose``   — the whole pipeline (parse, year/zone settling, sessions, catalog, report);
 * ``stream``     — the same, in the two-pass streaming diagnosis (``diagnose.pipeline.streaming``) that
   logs above ``Options.stream_above`` take.
+* ``peer``       — ``diagnose --peer`` on one client of the corpus (``PEER``, the fifth copy's
+  address): the literal gate (``diagnose.pipeline.gate``) skips the other clients' lines unparsed;
+  streamed or in memory as ``Options.stream_above`` decides for the whole log.
 
 ``--steps plain diagnose stream`` runs only those (plain reading always runs: it is the baseline);
 ``--size 10M --tickets 1`` builds one dense 10 MB gateway log instead of the default two.
@@ -42,6 +45,8 @@ from .corpus import build
 #: a charon file-log prefix (``Mmm dd HH:MM:SS NN[GRP] <name|N> ``): only something to match
 _PREFIX = re.compile(r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (\d{2,})\[([A-Z]{3})\] (?:<(?:([^|>]*)\|)?(\d+)> )?")
 _PREFIX_ALL = re.compile(_PREFIX.pattern + r"(.*)$", re.M)
+#: the client ``--peer`` focuses on: the corpus gives copy N the address 10.0.0.N (``corpus.copy_of``)
+PEER = "10.0.0.5"
 
 
 def _best(fn: Callable[[], object], repeat: int) -> float:
@@ -111,8 +116,13 @@ def steps(files: list[Path]) -> dict[str, Callable[[], object]]:
         from diagnose.api import Options, diagnose_paths
         return sum(len(diagnose_paths([str(p)], Options(stream_above=0)).findings) for p in files)
 
+    def peer() -> int:
+        from diagnose.api import Options, diagnose_paths
+        from diagnose.focus import Focus
+        return sum(len(diagnose_paths([str(p)], Options(focus=Focus(peer=PEER))).sessions) for p in files)
+
     return {"plain": plain, "split": split, "loop": loop, "re.match": match, "re.findall": findall,
-            "reader": reader, "parse": parse, "diagnose": diagnose, "stream": stream}
+            "reader": reader, "parse": parse, "diagnose": diagnose, "stream": stream, "peer": peer}
 
 
 def main(argv: list[str] | None = None) -> int:

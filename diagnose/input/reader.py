@@ -12,15 +12,25 @@ counted).  The stream is read in fixed-size blocks, never whole.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Iterator, Protocol
 
 import regex
 
 MAX_LINE = 64 * 1024  # longer lines are cut; no charon or Apple line comes close
 CHUNK = 256 * 1024
 _LONE_CR = regex.compile(rb"\r(?!\n)")
-#: which of a block's whole lines (as bytes, line ends cut at LF) to yield, by index, ascending
-Pick = Callable[[list[bytes]], list[int]]
+
+
+class Pick(Protocol):
+    """Which lines to decode and yield (``pipeline.gate``); every line is still read and counted."""
+
+    def skips(self, count: int) -> bool:
+        """Whether none of the next ``count`` lines is wanted (then they are taken as skipped)."""
+        ...
+
+    def pick(self, lines: list[bytes]) -> list[int]:
+        """Which of the next lines (bytes, line ends cut at LF) to yield, by index, ascending."""
+        ...
 
 
 @dataclass(slots=True)
@@ -57,6 +67,22 @@ def _decode(raw: bytes, start: int, st: ReadStats, cut: bool) -> str:
             if st.invalid_utf8_offset is None:
                 st.invalid_utf8_offset = start + exc.start
         return raw.decode("utf-8", errors="replace")
+
+
+def _skippable(block: bytes, pick: Pick, max_line: int) -> int:
+    """How many whole lines the block has when they all need no repair and ``pick`` wants none of
+    them (they are only counted), else 0.
+
+    Nothing is split: no NUL, ASCII (so valid UTF-8), and no line longer than ``max_line`` (every
+    aligned stretch of half of it holds a line end, so no two line ends are further apart)."""
+    cut = block.rfind(b"\n") + 1
+    if cut == 0 or b"\x00" in block or not block.isascii():
+        return 0
+    half = max_line // 2
+    if any(block.find(b"\n", i, min(i + half, cut)) < 0 for i in range(0, cut, half)):
+        return 0
+    n = block.count(b"\n", 0, cut)
+    return n if pick.skips(n) else 0
 
 
 def _clean_bytes(block: bytes, end: int, parts: list[bytes], max_line: int) -> bool:
@@ -116,11 +142,18 @@ def numbered_lines(stream: BinaryIO, stats: ReadStats | None = None,
             if lone:
                 st.cr_only_lines += lone
                 block = _LONE_CR.sub(b"\n", block)  # same length: offsets stay true
-        parts = block.split(b"\n")
-        last = parts.pop()
-        pos = 0
+        skip = _skippable(block, pick, max_line) if pick is not None and not skipping else 0
+        if skip:
+            cut = block.rfind(b"\n") + 1
+            parts, last = [], block[cut:]
+            lineno += skip
+            pos = cut
+        else:
+            parts = block.split(b"\n")
+            last = parts.pop()
+            pos = 0
         if pick is not None and not skipping and _clean_bytes(block, len(block) - len(last), parts, max_line):
-            for i in pick(parts):
+            for i in pick.pick(parts):
                 text = parts[i].decode("utf-8")
                 yield lineno + i + 1, text[:-1] if text.endswith("\r") else text
             lineno += len(parts)
@@ -140,7 +173,7 @@ def numbered_lines(stream: BinaryIO, stats: ReadStats | None = None,
             if skipping:
                 skipping = False
                 continue
-            keep = pick is None or pick([part]) == [0]
+            keep = pick is None or pick.pick([part]) == [0]
             if part.endswith(b"\r"):
                 part = part[:-1]
             lineno += 1
@@ -153,14 +186,14 @@ def numbered_lines(stream: BinaryIO, stats: ReadStats | None = None,
                 st.truncated_last_line = True
                 lineno += 1
                 text = _decode_capped(last, start, st, max_line)
-                if pick is None or pick([last]) == [0]:
+                if pick is None or pick.pick([last]) == [0]:
                     yield lineno, text
             break
         if not skipping and len(last) > max_line:
             st.long_lines += 1
             lineno += 1
             text = _decode(last[:max_line], start, st, True)
-            if pick is None or pick([last[:max_line]]) == [0]:
+            if pick is None or pick.pick([last[:max_line]]) == [0]:
                 yield lineno, text
             skipping = True
         carry = b"" if skipping else last

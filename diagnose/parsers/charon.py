@@ -411,3 +411,10 @@ def time_text(line: str) -> str | None:
     or None for a line it would not place or that has no time: for readers that skip lines."""
     parsed = CharonParser()._split(line.rstrip(), Clock(), None, None) if line.strip() else None
     return parsed[0] if parsed is not None else None
+
+
+def yields_event(message: str) -> bool:
+    """Whether ``CharonParser.parse`` makes an event of a line with this message (the text after
+    its prefix): one the event table reads or the message knowledge calls an error or warning."""
+    msg = message.strip()
+    return table().match(msg) is not None or knowledge().match(msg) is not None

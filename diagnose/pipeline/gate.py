@@ -2,26 +2,39 @@
 
 A busy gateway log is mostly other clients' IKE_SAs. With ``ike_name = yes`` charon marks
 every line logged for an IKE_SA with its unique id (``NN[GRP] <name|N>`` or ``<N>``, see
-shared/reference/charon-log-lines.md section 1), so the lines of one client can be found
-without parsing any line:
+shared/reference/charon-log-lines.md section 1), so one client's lines can be found without
+parsing any line:
 
-1. **Learn** (one pass over the raw bytes, ``plan_gate``): find the address literal, and take
-   the SA id of every line naming it. The same pass counts the two roles' "initiating"
-   literals (the side a parser would infer from every line) and keeps the time stamps of the
-   file's first and last lines (the span the report states).
-2. **Gate** (``Gate.pick``, called by the reader on each block of whole lines): keep a line
-   that names the address, carries one of the learnt ids, or carries no SA id at all (the
-   daemon's own lines, and lines logged outside any IKE_SA); skip the rest undecoded.
+1. **Learn** (``plan_gate``: one raw pass, block by block, mostly scans in C). Seeds are the
+   lines naming the address (whose SA ids are learnt) and the lines without an SA id that the
+   parser makes an event of (``SIGTERM received``) or might not place (another program's syslog
+   line). Each seed's thread job is kept whole: the lines of its thread from ``received
+   packet`` to ``sending packet``, and the line that ended the thread's job before, because the
+   session builder (``diagnose/sessions.py``) attributes by job: one job can hold two SAs' lines
+   (a new SA deleting the old one of the same identity), and a line without an SA id goes to the
+   SA its thread worked for last. For a seed without an SA id whose thread did no job yet, the
+   newest SA before it is noted (the whole log's latest session, where the builder puts it).
+   The pass also counts the two roles' ``initiating`` literals (the side the parser would infer
+   from every line) and reads the time stamps of the first and last lines (the span).
+2. **Gate** (``Gate``, given to the reader): only the learnt lines are decoded and parsed; a
+   block with none of them is counted and dropped without splitting it into lines.
+3. **Build** (``SessionBuilder`` with the gate): an SA id the gate did not learn starts a session
+   of its own (in the whole log it had one), which ``focus_keeps`` leaves out with the rest of
+   that client's SA; everything else is attributed as in the whole log.
 
-The session builder then sees that client's IKE_SAs whole and every line without an SA id,
-and ``Focus.select`` keeps the same sessions as on the whole log (``tests/pipeline/test_gate.py``
-requires the reports identical). Where the prefix carries no SA id (other prefix styles,
-JSON, pastes) there is no gate and the session-level focus does the work.
+``tests/pipeline/test_gate.py`` requires the focused report identical with and without the gate
+on every sample gateway log in every prefix style and on corpus slices. No gate where the
+prefix carries no SA id (other styles, JSON, pastes), where line ends are not LF, nor for
+``--client``: there the session-level focus does the work. Lines naming the address only inside
+another SA's job, or SA lines of the client logged outside any job with its address (the
+``destroying IKE_SA`` lines at shutdown), are found through the jobs; a message that prints
+``] <`` itself would read as an SA mark.
 
-Report contract: ``inputs[].lines`` counts every line read and ``recognised`` counts the
-skipped lines too (each carries charon's ``] <`` SA mark), ``first_time``/``last_time`` are the
-file's; ``events`` counts only the parsed lines' events, and ``filter.lines_skipped`` says how
-many lines the gate skipped.
+Report contract (``inputs``, ``filter``): ``lines`` counts every line read and ``recognised``
+counts the skipped lines too (each carries charon's SA mark or prefix), ``first_time`` and
+``last_time`` are the whole file's; ``events`` counts only the parsed lines' events;
+``filter.sessions_left_out`` counts only other clients' sessions that were built, and
+``filter.lines_skipped`` how many lines the gate skipped (0 without a gate).
 """
 
 from __future__ import annotations
@@ -29,19 +42,26 @@ from __future__ import annotations
 import ipaddress
 import re
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import BinaryIO
 
 from ..events import Side
-from ..parsers.charon import time_text
+from ..input.sources import Source
+from ..parsers.base import ParseStats
+from ..parsers.charon import time_text, yields_event
 
 #: charon's IKE_SA context mark; no charon message format contains it (charon-messages.tsv)
 MARK = b"] <"
 #: the SA id in a prefix: ``NN[GRP] <name|N> `` or ``NN[GRP1] <N> ``
 _PREFIX_ID = re.compile(rb"\d{2,}\[[A-Z]{3}[0-4]?\] <(?:[^|>\n]*\|)?(\d+)> ")
 _BLOCK = 1024 * 1024
+#: a prefix without an SA id, as the parser finds it (``parsers.charon._BODY``)
+_BODY = re.compile(rb"(?:^|(?<=\s))(\d{2,})\[([A-Z]{3})[0-4]?\] ")
+_GROUPS = frozenset(b"DMN MGR IKE CHD JOB WCH CFG KNL NET ASN ENC TNC IMC IMV PTS TLS APP ESP LIB".split())
+#: where a prefix without an SA id may be (each checked on its line)
+_LOOSE = re.compile(rb"\[[A-Z]{3}[0-4]?\] (?!<)")
 #: a line's thread: ``NN[GRP]`` (the ``(?:^|\s)`` keeps ``name[12]`` in a message out)
 _THREAD = re.compile(rb"(?:^|\s)(\d{2,})\[[A-Z]{3}[0-4]?\] ")
 #: how many lines around a kept line are searched for the rest of its thread's job
@@ -50,10 +70,12 @@ _RECEIVED, _SENT = b"received packet: from", b"sending packet: from"
 _NEW_SA = re.compile(rb"\] <(\d+)> |\] <[^>\n]*> initiating (?:Main Mode |Aggressive Mode )?IKE_SA [^\s\[]+\[(\d+)\]")
 #: off: every line is parsed and only the session-level focus applies (the tests' reference)
 ENABLED = True
-#: literals of the ``ike_start`` formats (parsers/data/charon_messages.toml) by role
-_INITIATOR = (b"initiating IKE_SA ", b"initiating Main Mode IKE_SA ", b"initiating Aggressive Mode IKE_SA ")
-_RESPONDER = (b" is initiating an IKE_SA", b" is initiating IKE_SA ", b" is initiating a Main Mode IKE_SA",
-              b" is initiating a Aggressive Mode IKE_SA")
+#: the ``ike_start`` formats (parsers/data/charon_messages.toml): ``> initiating ... IKE_SA `` after
+#: an SA-id prefix (initiator), `` is initiating ...`` (responder; group 1 only a responder's)
+_INITIATING = re.compile(rb"initiating (?:(an IKE_SA|a Main Mode IKE_SA|a Aggressive Mode IKE_SA)"
+                         rb"|(?:Main Mode |Aggressive Mode )?IKE_SA )")
+#: how much of a block is kept for the next one's backward search (jobs, the newest SA)
+_TAIL = 128 * 1024
 
 
 def gates(head: list[str]) -> bool:
@@ -87,12 +109,29 @@ class Gate:
     skipped: int = 0
     seen: int = 0  # lines the reader has offered so far
 
+    def skips(self, count: int) -> bool:
+        keep = self.plan.keep
+        base = self.seen + 1
+        if bisect_left(keep, base) < len(keep) and keep[bisect_left(keep, base)] < base + count:
+            return False
+        self.seen += count
+        self.skipped += count
+        return True
+
     def pick(self, lines: list[bytes]) -> list[int]:
         keep = self.plan.keep
         base, self.seen = self.seen + 1, self.seen + len(lines)  # line numbers are 1-based
         lo, hi = bisect_left(keep, base), bisect_left(keep, base + len(lines))
         self.skipped += len(lines) - (hi - lo)
         return [n - base for n in keep[lo:hi]]
+
+    def account(self, stats: ParseStats) -> None:
+        """Count the skipped lines as the parser would have (each a charon line: its prefix carries
+        an SA id, or it is a charon line of no event) and give the file's time span."""
+        if self.skipped:
+            stats.lines += self.skipped
+            stats.recognised += self.skipped
+            stats.first_time, stats.last_time = self.plan.first_time, self.plan.last_time
 
     def newest_sa(self, line: int) -> str | None:
         """For a line no IKE_SA names whose thread worked for none yet: the id of the IKE_SA that
@@ -105,36 +144,55 @@ class Gate:
         return unique_id is not None and unique_id.encode() not in self.plan.ids
 
 
-def plan_gate(stream: BinaryIO, peer: str) -> GatePlan | None:
+def plan_gate(src: Source, peer: str) -> GatePlan | None:
     """Read a log once, raw: which lines to parse for ``peer``, its side, its time span; None
-    when the log's line ends are not plain LF (the reader would number its lines otherwise)."""
+    when the log's line ends are not plain LF (the reader would number its lines otherwise).
+    The streaming diagnosis opens a log twice: the second time reuses the plan (kept until
+    ``forget``)."""
+    key = (src.name, src.size, src.mtime, peer) if src.size is not None and src.mtime else None
+    if key is not None and key in _PLANS:
+        return _PLANS[key]
+    stream = src.open()
     try:
-        return _Learner(literal(peer)).run(stream)
+        plan = _Learner(literal(peer)).run(stream)
     finally:
         stream.close()
+    if key is not None:
+        if len(_PLANS) >= 4:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = plan
+    return plan
+
+
+_PLANS: dict[tuple, GatePlan | None] = {}
+
+
+def forget() -> None:
+    """Drop the plans kept for a diagnosis's second read (``pipeline.run`` calls it at its end)."""
+    _PLANS.clear()
 
 
 class _Learner:
-    """The learning pass: seeds are the lines naming the address, carrying a learnt id, or
-    carrying no SA id; each seed's thread job (the lines of its thread from ``received packet``
-    to ``sending packet``) is kept whole, so the session builder forms the same jobs."""
+    """The learning pass, on raw blocks. Seeds are the lines naming the address and the lines
+    without an SA id the parser makes an event of (or might not place); each seed's thread job
+    (its thread's lines from ``received packet`` to ``sending packet``, and the line that ended
+    the thread's job before) is kept whole, so the session builder forms the same jobs. Blocks
+    with neither (counted, not split: as many ``] <`` marks as lines) cost a few scans in C."""
 
     def __init__(self, address: bytes) -> None:
         self.address = address
         self.pattern = _address_pattern(address)
         self.ids: set[bytes] = set()
-        self.id_pattern: re.Pattern[bytes] | None = None
         self.keep: set[int] = set()
         self.open: set[bytes] = set()  # threads whose kept job goes on in the next block
         self.initiators = self.responders = 0
         self.latest: dict[int, bytes | None] = {}  # line without an SA id -> the newest SA's id before it
+        self.events: dict[bytes, bool] = {}  # ``NN[GRP] message`` -> whether the parser makes an event of it
 
     def run(self, stream: BinaryIO) -> GatePlan | None:
-        carry = b""
-        prev: list[bytes] = []
-        base = 1  # the line number of the block's first line
+        carry = prev = b""
+        base = 1  # the number of the block's first line
         first: bytes | None = None
-        tail = b""
         while True:
             data = stream.read(_BLOCK)
             block = carry + data
@@ -143,102 +201,142 @@ class _Learner:
             if b"\r" in body:
                 return None
             if body:
-                lines = body.split(b"\n")
-                if lines[-1] == b"":
-                    lines.pop()
-                self._block(body, lines, prev, base)
+                if not body.endswith(b"\n"):
+                    body += b"\n"  # the last line, unended: numbered like the others
+                n = body.count(b"\n")
+                self._block(prev + body, len(prev), base - prev.count(b"\n"), n)
                 if first is None:
                     first = body[:64 * 1024]
-                tail = (tail + body)[-64 * 1024:]
-                prev, base = lines, base + len(lines)
+                prev, base = body[-_TAIL:], base + n
             if not data:
                 break
         side = Side.CLIENT if self.initiators > self.responders else Side.SERVER
         return GatePlan(self.address, frozenset(self.ids), array("q", sorted(self.keep)), side,
-                        _first_time(first or b""), _last_time(tail), self.latest)
+                        _first_time(first or b""), _last_time(prev), self.latest)
 
-    def _block(self, body: bytes, lines: list[bytes], prev: list[bytes], base: int) -> None:
-        a = self.address
-        for m in self.pattern.finditer(body):
-            if _bounded(body, m.start()):
-                start = body.rfind(b"\n", 0, m.start()) + 1
-                end = body.find(b"\n", m.end())
-                uid = _PREFIX_ID.search(body, start, len(body) if end < 0 else end)
-                if uid is not None and uid.start() < m.start() and uid[1] not in self.ids:
+    def _block(self, window: bytes, off: int, first: int, n: int) -> None:
+        """One block: ``window[off:]`` (``n`` whole lines), after the tail of the one before;
+        ``first``: the number of the window's first line (whole or not)."""
+        seeds: list[int] = []  # positions of seed lines' starts in the window
+        for m in self.pattern.finditer(window, off):
+            if _bounded(window, m.start()):
+                start = window.rfind(b"\n", 0, m.start()) + 1
+                seeds.append(start)
+                uid = _PREFIX_ID.search(window, start, m.start())
+                if uid is not None:
                     self.ids.add(uid[1])
-                    self.id_pattern = None
-        self.initiators += sum(body.count(x) for x in _INITIATOR) - body.count(b" is initiating IKE_SA ")
-        self.responders += sum(body.count(x) for x in _RESPONDER)
-        seeds = [i for i, line in enumerate(lines) if MARK not in line or (a in line and self._names(line))]
-        seeds += self._with_ids(body, lines)
-        window = prev + lines
-        off = len(prev)
-        kept = self.keep
+        for m in _INITIATING.finditer(window, off):
+            s = m.start()
+            if window[s - 4:s] == b" is ":
+                self.responders += 1
+            elif window[s - 2:s] == b"> " and m[1] is None:
+                self.initiators += 1
+        marks = window.count(MARK, off)
+        if marks != n:  # some lines carry no SA id (one mark a line: charon prints none in messages)
+            loose = [m.start() for m in _LOOSE.finditer(window, off)]
+            for pos in loose:
+                start = window.rfind(b"\n", 0, pos) + 1
+                if self._matters(window[start:window.find(b"\n", pos)]):
+                    seeds.append(start)
+            if marks + len(loose) != n:  # some line has neither: find them
+                seeds += self._unmarked(window, off, len(window))
+        if not seeds and not self.open:
+            return
+        counted, at = first, 0  # line numbers of positions, counted forward
         for t in list(self.open):  # jobs still open at the end of the last block
             self.open.discard(t)
-            self._forward(window, off - 1, t, kept, base - off)
-        for i in seeds:
-            kept.add(base + i)
-            t = _THREAD.search(lines[i])
+            self._forward(window, off, first + window.count(b"\n", 0, off), t)
+        for start in sorted(set(seeds)):
+            counted += window.count(b"\n", at, start)
+            at = start
+            self.keep.add(counted)
+            line = window[start:window.find(b"\n", start)]
+            t = _THREAD.search(line)
             if t is not None:
-                self._job(window, off + i, t[1], kept, base - off)
-            if MARK not in lines[i]:  # a line no IKE_SA names may go to the newest one
-                self.latest[base + i] = self._latest(window, off + i)
+                self._job(window, start, counted, t[1])
+            if MARK not in line:  # a line no IKE_SA names may go to the newest one
+                self.latest[counted] = self._newest(window, start)
 
-    def _names(self, line: bytes) -> bool:
-        return any(_bounded(line, m.start()) for m in self.pattern.finditer(line))
-
-    def _with_ids(self, body: bytes, lines: list[bytes]) -> list[int]:
-        """Lines whose prefix carries a learnt id (found in the block, checked per line)."""
-        if not self.ids:
+    @staticmethod
+    def _unmarked(window: bytes, lo: int, hi: int) -> list[int]:
+        """Starts of the lines in ``window[lo:hi]`` (whole lines) with neither an SA id nor a
+        charon prefix (another program's syslog lines): the parser decides what they are."""
+        lines = window[lo:hi].split(b"\n")
+        lines.pop()
+        picked = [i for i, line in enumerate(lines)
+                  if MARK not in line and (b"] " not in line or _LOOSE.search(line) is None)]
+        if not picked:
             return []
-        if self.id_pattern is None:
-            ids = sorted(self.ids, key=lambda b: (-len(b), b))
-            self.id_pattern = re.compile(rb"[<|](?:" + b"|".join(ids) + rb")> ")
-        hits = [m.start() for m in self.id_pattern.finditer(body)]
-        if not hits:
-            return []
-        starts = [0, *accumulate(len(line) + 1 for line in lines)]
-        out = []
-        for pos in hits:
-            i = bisect_right(starts, pos) - 1
-            m = _PREFIX_ID.search(lines[i])
-            if m is not None and m.start(1) - 1 == pos - starts[i] and m[1] in self.ids:
-                out.append(i)
-        return out
+        ends = list(accumulate(map(len, lines[:picked[-1]])))  # in C: no Python step per line
+        return [lo + (ends[i - 1] if i else 0) + i for i in picked]
 
-    def _job(self, window: list[bytes], i: int, thread: bytes, kept: set[int], first: int) -> None:
-        """Keep the rest of line ``i``'s thread job (``first``: the number of ``window[0]``), and the
-        last line of the thread's job before it (the IKE_SA the thread worked for last)."""
-        started = _RECEIVED in window[i]
-        for j in range(i - 1, max(i - _REACH, -1), -1):
-            if _on(window[j], thread):
-                kept.add(first + j)
-                if started or _SENT in window[j]:
+    def _matters(self, line: bytes) -> bool:
+        """Whether a line without an SA id must be parsed: one the parser makes an event of, or
+        one it might not place (not a charon line: the report counts it as unparsed). A charon
+        line of no event (``loaded certificate``) changes nothing but the counts the gate keeps."""
+        i = line.find(b"] ")
+        key = line[max(i - 6, 0):]  # ``NN[GRP] message``: the time before it does not matter
+        known = self.events.get(key)
+        if known is None:
+            t = _BODY.search(line)
+            if t is None or t[2] not in _GROUPS:
+                return True  # not cached: the decision needs the whole line
+            if len(self.events) >= 8192:
+                self.events.clear()
+            known = self.events[key] = yields_event(line[t.end():].decode("utf-8", "replace"))
+        return known
+
+    def _job(self, window: bytes, start: int, number: int, thread: bytes) -> None:
+        """Keep the rest of the thread job of the line at ``start`` (line ``number``), and the last
+        line of the thread's job before it (the IKE_SA the thread worked for last)."""
+        line = window[start:window.find(b"\n", start)]
+        begun = _RECEIVED in line
+        pos, k = start, number
+        for _ in range(_REACH):
+            if pos == 0:
+                break
+            prev = window.rfind(b"\n", 0, pos - 1) + 1
+            pos, k = prev, k - 1
+            text = window[pos:window.find(b"\n", pos)]
+            if _on(text, thread):
+                self.keep.add(k)
+                if begun or _SENT in text:
                     break  # the thread's previous job ended there
-                started = _RECEIVED in window[j]
-        if _SENT not in window[i]:
-            self._forward(window, i, thread, kept, first)
+                begun = _RECEIVED in text
+        if _SENT not in line:
+            self._forward(window, window.find(b"\n", start) + 1, number + 1, thread)
 
-    def _latest(self, window: list[bytes], i: int) -> bytes | None:
-        """The id of the newest IKE_SA before line ``i``: the last ``<N>`` without a name (an SA's
-        first lines, before a config is chosen) or ``initiating IKE_SA name[N]``."""
-        for j in range(i - 1, -1, -1):
-            m = _NEW_SA.search(window[j])
-            if m is not None:
-                return m[1] or m[2]
-        return None
-
-    def _forward(self, window: list[bytes], i: int, thread: bytes, kept: set[int], first: int) -> None:
-        for j in range(i + 1, min(i + _REACH, len(window))):
-            if _on(window[j], thread):
-                if _RECEIVED in window[j]:
+    def _forward(self, window: bytes, pos: int, number: int, thread: bytes) -> None:
+        """Keep the thread's lines from ``pos`` (line ``number``) to its job's end."""
+        for _ in range(_REACH):
+            if pos >= len(window):
+                self.open.add(thread)
+                return
+            end = window.find(b"\n", pos)
+            text = window[pos:end]
+            if _on(text, thread):
+                if _RECEIVED in text:
                     return  # the thread's next job starts there
-                kept.add(first + j)
-                if _SENT in window[j]:
+                self.keep.add(number)
+                if _SENT in text:
                     return
-        if i + _REACH >= len(window):
-            self.open.add(thread)
+            pos, number = end + 1, number + 1
+
+    @staticmethod
+    def _newest(window: bytes, pos: int) -> bytes | None:
+        """The id of the newest IKE_SA before ``pos``: the last ``<N>`` without a name (an SA's
+        first lines, before a config is chosen) or ``initiating IKE_SA name[N]``."""
+        span = 8192
+        while True:
+            lo = max(0, pos - span)
+            last = None
+            for m in _NEW_SA.finditer(window, lo, pos):
+                last = m
+            if last is not None:
+                return last[1] or last[2]
+            if lo == 0:
+                return None
+            span *= 4
 
 
 def _on(line: bytes, thread: bytes) -> bool:

@@ -48,15 +48,11 @@ class OpenedInput:
     def summary(self, events: int) -> InputSummary:
         st = self.ctx.stats
         errors = input_notes(self.rstats, self.stream, st, self.parser.name)
-        recognised, first, last = st.recognised, st.first_time, st.last_time
-        if self.gate is not None and self.gate.skipped:  # the contract in ``pipeline.gate``
-            recognised += self.gate.skipped
-            first, last = self.gate.plan.first_time, self.gate.plan.last_time
         return InputSummary(path=self.src.name, format=self.parser.name, side=self.side().value,
-                            lines=self.rstats.lines, recognised=recognised, events=events,
+                            lines=self.rstats.lines, recognised=st.recognised, events=events,
                             unparsed=st.unparsed, style=getattr(self.parser, "style", None), errors=errors,
                             unparsed_examples=[{"line": n, "text": t} for n, t in st.unparsed_examples],
-                            first_time=first, last_time=last)
+                            first_time=st.first_time, last_time=st.last_time)
 
     @property
     def skipped(self) -> int:
@@ -92,12 +88,12 @@ def open_input(src: Source, opts: Options, stream: bool = False) -> OpenedInput:
     gate = None
     if (opts.focus is not None and opts.focus.peer and parser.name == "charon" and wrapped is None
             and not prof.cleans and gates(head)):
-        plan = plan_gate(src.open(), opts.focus.peer)  # a first, raw read of the whole log
+        plan = plan_gate(src, opts.focus.peer)  # a first, raw read of the whole log
         gate = Gate(plan) if plan is not None else None
         if plan is not None and ctx.side is Side.UNKNOWN:
             ctx.side = plan.side
     lines: Iterator[tuple[int, str]] = numbered_lines(_buffered(Prepend(head_bytes, raw)), rstats,
-                                                      pick=gate.pick if gate is not None else None)
+                                                      pick=gate)
     if wrapped is not None:  # the head shows hard-wrapped lines: glue the pieces back
         wrap, starts = wrapped
         cut = paste.cleaned(lines, prof) if prof.cleans else paste.as_pieces(lines)

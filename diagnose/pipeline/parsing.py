@@ -36,6 +36,8 @@ def parse_events(opened: OpenedInput) -> Iterator[Event]:
     """The input's events as its parser yields them; the stream is closed at the end."""
     try:
         yield from run_parser(opened)
+        if opened.gate is not None:
+            opened.gate.account(opened.ctx.stats)
         if opened.forced and opened.ctx.stats.unparsed and not opened.ctx.stats.recognised:
             # a forced format that places no line is a wrong guess, not a healthy log
             raise InputError(opened.src.name, f"no line reads as the forced format {opened.parser.name!r}",

@@ -22,8 +22,9 @@ from ..sessions import Session
 from ..triage import TriageCollector
 from .assembling import assemble
 from .in_memory import diagnose_in_memory
+from .opening import open_input
 from .options import Options
-from . import streaming
+from . import gate, streaming
 
 
 def diagnose_paths(paths: list[str], opts: Options | None = None,
@@ -41,7 +42,10 @@ def diagnose_sources(sources: Iterable[Source], opts: Options | None = None,
                      warnings: list[str] | None = None, sessions_out: list[Session] | None = None) -> Report:
     """Diagnose the given sources as one ticket; ``sessions_out`` receives the sessions with their events."""
     with collector_paused():
-        return _diagnose(list(sources), opts or Options(), warnings, sessions_out)
+        try:
+            return _diagnose(list(sources), opts or Options(), warnings, sessions_out)
+        finally:
+            gate.forget()
 
 
 @contextmanager
@@ -83,7 +87,19 @@ def _diagnose(sources: list[Source], opts: Options, warnings: list[str] | None,
 
 
 def _streams(sources: list[Source], opts: Options, catalog: list[Pattern]) -> bool:
-    """Inputs big enough together that holding their events would cost more than reading them twice."""
+    """Inputs big enough together that holding their events would cost more than reading them
+    twice, unless the ``--peer`` gate lets only a few of their lines through."""
     sizes = [s.log_size for s in sources]
     return (bool(sources) and opts.stream_above is not None and None not in sizes
-            and sum(sizes) >= opts.stream_above and streaming.can_stream(catalog))  # type: ignore[arg-type]
+            and sum(sizes) >= opts.stream_above and streaming.can_stream(catalog)  # type: ignore[arg-type]
+            and not (opts.focus is not None and opts.focus.peer and all(_gated(s, opts) for s in sources)))
+
+
+def _gated(src: Source, opts: Options) -> bool:
+    """Whether the ``--peer`` gate applies to a source (its plan is kept for the read that follows)."""
+    try:
+        opened = open_input(src, opts)
+    except InputError:
+        return False
+    opened.stream.close()
+    return opened.gate is not None
