@@ -44,7 +44,7 @@ class Focus:
     def warning(self, kept: int, left_out: int, skipped: int = 0) -> str:
         """``skipped``: lines of other clients' IKE_SAs the ``--peer`` gate skipped unparsed (their
         sessions were never built, so ``left_out`` does not count them)."""
-        gated = f", {skipped} lines of other clients' IKE_SAs skipped unparsed" if skipped else ""
+        gated = f", {skipped} lines of other clients' IKE_SAs and of no event skipped unparsed" if skipped else ""
         return (f"filter: only the sessions of {self.describe()} and those naming no client are diagnosed "
                 f"({kept} kept, {left_out} of other clients left out{gated}); drop --peer/--client to "
                 "diagnose the whole log")

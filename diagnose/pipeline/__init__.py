@@ -1,6 +1,7 @@
 """One diagnosis as a pipeline of stages, each a module a reader can follow top to bottom.
 
-1. ``opening``    — a source opened, its format sniffed, its parser chosen (``open_input``)
+1. ``opening``    — a source opened, its format sniffed, its parser chosen (``open_input``);
+   with ``--peer`` on a log whose prefixes carry SA ids, ``gate`` picks the lines to parse
 2. ``parsing``    — its numbered lines parsed into events (``parse_events``)
 3. ``settling``   — the year and zone the logs did not print, decided across inputs
 4. ``building``   — each input's events grouped into IKE sessions, then ``--peer``/``--client``

@@ -233,13 +233,14 @@ class _Learner:
                 self.initiators += 1
         marks = window.count(MARK, off)
         if marks != n:  # some lines carry no SA id (one mark a line: charon prints none in messages)
-            loose = [m.start() for m in _LOOSE.finditer(window, off)]
-            for pos in loose:
-                start = window.rfind(b"\n", 0, pos) + 1
-                if self._matters(window[start:window.find(b"\n", pos)]):
+            loose = set()
+            for m in _LOOSE.finditer(window, off):
+                start = window.rfind(b"\n", 0, m.start()) + 1
+                loose.add(start)
+                if self._matters(window[start:window.find(b"\n", start)]):
                     seeds.append(start)
             if marks + len(loose) != n:  # some line has neither: find them
-                seeds += self._unmarked(window, off, len(window))
+                seeds += self._unmarked(window, off, len(window), loose)
         if not seeds and not self.open:
             return
         counted, at = first, 0  # line numbers of positions, counted forward
@@ -258,17 +259,18 @@ class _Learner:
                 self.latest[counted] = self._newest(window, start)
 
     @staticmethod
-    def _unmarked(window: bytes, lo: int, hi: int) -> list[int]:
+    def _unmarked(window: bytes, lo: int, hi: int, loose: set[int]) -> list[int]:
         """Starts of the lines in ``window[lo:hi]`` (whole lines) with neither an SA id nor a
-        charon prefix (another program's syslog lines): the parser decides what they are."""
+        charon prefix (``loose``: the starts of those with one), such as another program's
+        syslog lines: the parser decides what they are."""
         lines = window[lo:hi].split(b"\n")
         lines.pop()
-        picked = [i for i, line in enumerate(lines)
-                  if MARK not in line and (b"] " not in line or _LOOSE.search(line) is None)]
+        picked = [i for i, line in enumerate(lines) if MARK not in line]
         if not picked:
             return []
         ends = list(accumulate(map(len, lines[:picked[-1]])))  # in C: no Python step per line
-        return [lo + (ends[i - 1] if i else 0) + i for i in picked]
+        starts = (lo + (ends[i - 1] if i else 0) + i for i in picked)
+        return [s for s in starts if s not in loose]
 
     def _matters(self, line: bytes) -> bool:
         """Whether a line without an SA id must be parsed: one the parser makes an event of, or

@@ -88,7 +88,10 @@ def open_input(src: Source, opts: Options, stream: bool = False) -> OpenedInput:
     gate = None
     if (opts.focus is not None and opts.focus.peer and parser.name == "charon" and wrapped is None
             and not prof.cleans and gates(head)):
-        plan = plan_gate(src, opts.focus.peer)  # a first, raw read of the whole log
+        try:
+            plan = plan_gate(src, opts.focus.peer)  # a first, raw read of the whole log
+        except (OSError, EOFError, ValueError):
+            plan = None  # unreadable further on: the whole read below says how
         gate = Gate(plan) if plan is not None else None
         if plan is not None and ctx.side is Side.UNKNOWN:
             ctx.side = plan.side

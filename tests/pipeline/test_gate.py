@@ -104,3 +104,34 @@ def test_a_corpus_slice_gives_the_focused_report_parsing_a_fraction(corpus_log, 
     for peer in [peers[0], peers[len(peers) // 2], peers[-2], ABSENT]:
         skipped = _same(str(corpus_log), peer, monkeypatch, streamed)
         assert skipped > 0.9 * lines, peer  # one client of many: nearly every line skipped
+
+
+class _Every:
+    """A picker wanting the given line numbers (1-based), as ``Gate`` does."""
+
+    def __init__(self, wanted: set[int]) -> None:
+        self.wanted, self.seen = wanted, 0
+
+    def skips(self, count: int) -> bool:
+        if any(self.seen < n <= self.seen + count for n in self.wanted):
+            return False
+        self.seen += count
+        return True
+
+    def pick(self, lines: list[bytes]) -> list[int]:
+        base, self.seen = self.seen, self.seen + len(lines)
+        return [i for i in range(len(lines)) if base + i + 1 in self.wanted]
+
+
+@pytest.mark.parametrize("nul", [False, True], ids=["clean", "with-nul"])
+def test_the_reader_numbers_every_line_and_yields_only_the_picked(nul):
+    import io
+    from diagnose.input.reader import ReadStats, numbered_lines
+    lines = [b"synthetic line %d" % i + (b"\x00" if nul and i == 5000 else b"") for i in range(1, 40001)]
+    data = b"\n".join(lines) + b"\n"
+    wanted = {1, 2, 17_000, 39_999, 40_000}
+    stats = ReadStats()
+    got = list(numbered_lines(io.BytesIO(data), stats, chunk=64 * 1024, pick=_Every(wanted)))
+    assert [n for n, _ in got] == sorted(wanted)
+    assert all(t == f"synthetic line {n}" for n, t in got)
+    assert stats.lines == 40_000 and stats.nul_lines == (1 if nul else 0)
