@@ -24,8 +24,9 @@ parsing any line:
 
 ``tests/pipeline/test_gate.py`` requires the focused report identical with and without the gate
 on every sample gateway log in every prefix style and on corpus slices. No gate where the
-prefix carries no SA id (other styles, JSON, pastes), where line ends are not LF, nor for
-``--client``: there the session-level focus does the work. Lines naming the address only inside
+prefix carries no SA id (other styles, JSON, pastes), where line ends are not LF, in a client's
+own log (the focus keeps it whole), nor for ``--client``: there the session-level focus does the
+work. A job is followed back through at most ``_TAIL`` bytes before its block. Lines naming the address only inside
 another SA's job, or SA lines of the client logged outside any job with its address (the
 ``destroying IKE_SA`` lines at shutdown), are found through the jobs; a message that prints
 ``] <`` itself would read as an SA mark.

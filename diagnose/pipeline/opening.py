@@ -92,9 +92,10 @@ def open_input(src: Source, opts: Options, stream: bool = False) -> OpenedInput:
             plan = plan_gate(src, opts.focus.peer)  # a first, raw read of the whole log
         except (OSError, EOFError, ValueError):
             plan = None  # unreadable further on: the whole read below says how
-        gate = Gate(plan) if plan is not None else None
-        if plan is not None and ctx.side is Side.UNKNOWN:
-            ctx.side = plan.side
+        # a client's own log is kept whole by the focus: no gate (its lines name the gateway)
+        if plan is not None and (ctx.side if ctx.side is not Side.UNKNOWN else plan.side) is Side.SERVER:
+            gate = Gate(plan)
+            ctx.side = Side.SERVER
     lines: Iterator[tuple[int, str]] = numbered_lines(_buffered(Prepend(head_bytes, raw)), rstats,
                                                       pick=gate)
     if wrapped is not None:  # the head shows hard-wrapped lines: glue the pieces back

@@ -73,7 +73,7 @@ def _peers(path: str, monkeypatch) -> list[str]:
 @pytest.mark.parametrize("style", STYLES)
 def test_every_rendered_gateway_log_gives_the_focused_report(style, tmp_path, monkeypatch):
     skipped = 0
-    logs = [p for p in rendered_sample_logs(all_samples(), style, tmp_path) if "server-charon" in p.name]
+    logs = list(rendered_sample_logs(all_samples(), style, tmp_path))  # client logs too: never gated
     assert logs
     for log in logs:
         for peer in _peers(str(log), monkeypatch):
@@ -135,3 +135,17 @@ def test_the_reader_numbers_every_line_and_yields_only_the_picked(nul):
     assert [n for n, _ in got] == sorted(wanted)
     assert all(t == f"synthetic line {n}" for n, t in got)
     assert stats.lines == 40_000 and stats.nul_lines == (1 if nul else 0)
+
+
+def test_a_client_side_log_is_never_gated(monkeypatch):
+    """The focus keeps a client's own log whole; its lines name the gateway, not the client."""
+    from diagnose.events import Side
+    log = next(f for s in all_samples() for f in s.log_files() if s.name == "lab-duplicate-identity"
+               and f.name == "server-charon.log")
+    reports = []
+    for gated in (True, False):
+        monkeypatch.setattr(gate, "ENABLED", gated)
+        d = diagnose_paths([str(log)], Options(side=Side.CLIENT, focus=Focus(peer="192.0.2.3"))).to_dict()
+        d.pop("tool_version", None)
+        reports.append(d)
+    assert reports[0] == reports[1] and reports[0]["filter"]["lines_skipped"] == 0
