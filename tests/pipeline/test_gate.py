@@ -22,6 +22,7 @@ from benchmarks.corpus import build
 from charon_styles import STYLES, rendered_sample_logs
 from diagnose.api import Options, diagnose_paths
 from diagnose.focus import Focus
+from interleaved import interleave
 from samples_index import all_samples
 
 run_gated = run._gated
@@ -85,6 +86,21 @@ def test_every_rendered_gateway_log_gives_the_focused_report(style, tmp_path, mo
 def corpus_log(tmp_path_factory) -> Path:
     [log] = build(tmp_path_factory.mktemp("corpus"), 2_000_000, 1)
     return log
+
+
+@pytest.fixture(scope="module")
+def interleaved_log(corpus_log, tmp_path_factory) -> Path:
+    return interleave(corpus_log, tmp_path_factory.mktemp("interleaved") / "charon.log")
+
+
+def test_clients_whose_lines_interleave_give_the_focused_report(interleaved_log, monkeypatch):
+    """Two halves of the corpus played at once: other clients' jobs run between a client's lines
+    on other threads, so a gate that kept or dropped a line of the wrong job would show here."""
+    peers = _peers(str(interleaved_log), monkeypatch)
+    assert len(peers) > 100
+    lines = sum(1 for _ in interleaved_log.open("rb"))
+    for peer in peers[::8] + ["192.0.2.3", ABSENT]:  # every 8th client, and one in many copies
+        assert _same(str(interleaved_log), peer, monkeypatch) > 0.9 * lines, peer
 
 
 def test_a_gated_log_above_the_streaming_size_is_held_in_memory(corpus_log, monkeypatch):
