@@ -81,7 +81,8 @@ _TAIL = 128 * 1024
 
 def gates(head: list[str]) -> bool:
     """Whether a charon log's head shows the SA-id prefix style the gate relies on."""
-    return ENABLED and any(_PREFIX_ID.search(line.encode("utf-8", "replace")) for line in head if not line.startswith('{"'))
+    return ENABLED and any(_PREFIX_ID.search(line.encode("utf-8", "replace"))
+                           for line in head if not line.startswith('{"'))
 
 
 def literal(peer: str) -> bytes:
