@@ -57,6 +57,8 @@ KINDS: dict[str, tuple[str, ...]] = {
     # configuration selection (responder)
     "config_lookup": ("local", "local_id", "remote", "remote_id"),
     "config_selected": ("name",),
+    # the responder picked a CHILD_SA configuration by traffic selectors (the child's name, for fixes)
+    "child_config_selected": ("name",),
     "no_matching_config": ("what", "local", "remote", "reason"),  # what: ike|peer|child
     # certificates
     "certreq_received": ("issuer",),

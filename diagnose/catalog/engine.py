@@ -350,7 +350,7 @@ def _field_value(value: Any, flt: str | None) -> str:
 
 
 #: how a value the log did not give reads in a fix (``<...>`` so nobody takes it for a real one)
-PLACEHOLDERS = {"connection": "your-connection", "offered": "client-proposals",
+PLACEHOLDERS = {"connection": "your-connection", "child": "your-child", "offered": "client-proposals",
                 "configured": "your-proposals", "expected": "server-name", "local_ts": "local-ts"}
 
 
