@@ -10,8 +10,7 @@ next (``next_steps``), specific to what was missing.
 from __future__ import annotations
 
 import re
-from bisect import insort
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from .events import Event
@@ -50,14 +49,13 @@ class TriageCollector:
     """
 
     MAX_OCCURRENCES = 10_000  # per distinct message: lines kept to tell cited ones apart
-    SHOWN = 16  # per distinct message: candidates to show (a finding cites at most a few of them)
 
     def __init__(self) -> None:
         self.any_ike = False
         self.failed: list[tuple[str, tuple]] = []  # (peer, start order) of failed sessions
         self.established: dict[str, list[tuple]] = {}  # peer -> start orders of established sessions
         self.last_message: Event | None = None
-        self.shown: dict[str, list[NotableLine]] = {}
+        self.shown: dict[str, NotableLine] = {}
         self.where: dict[str, list[tuple[str, int]]] = {}
         self.extra: dict[str, int] = {}  # occurrences beyond MAX_OCCURRENCES
         #: per peer, its latest session: (start order, outcome, last event)
@@ -83,10 +81,9 @@ class TriageCollector:
             if found is None:
                 continue
             key, note = found
-            shown = self.shown.setdefault(key, [])  # the SHOWN earliest lines, whatever the feed order
-            if len(shown) < self.SHOWN or (e.path, e.line) < (shown[-1].path, shown[-1].line):
-                insort(shown, note, key=lambda n: (n.path, n.line))
-                del shown[self.SHOWN:]
+            earliest = self.shown.get(key)  # the earliest line stands for its message, whatever the feed order
+            if earliest is None or (e.path, e.line) < (earliest.path, earliest.line):
+                self.shown[key] = note
             occ = self.where.setdefault(key, [])
             if len(occ) < self.MAX_OCCURRENCES:
                 occ.append((e.path, e.line))
@@ -135,15 +132,9 @@ class TriageCollector:
     def _notable(self, cited: set[tuple[str, int]]) -> list[NotableLine]:
         out = []
         for key, shown in self.shown.items():
-            left = [o for o in self.where[key] if o not in cited]
-            if not left:
-                continue
-            pick = min((n for n in shown if (n.path, n.line) not in cited), key=lambda n: (n.path, n.line),
-                       default=None)
-            if pick is None:  # every shown line is cited: another line of the same message stands in
-                path, line = min(left)
-                pick = NotableLine(**{**asdict(shown[0]), "path": path, "line": line})
-            out.append(replace(pick, count=len(left) + self.extra.get(key, 0)))
+            if any(o in cited for o in self.where[key]):
+                continue  # a message a finding cites once is explained however often it repeats
+            out.append(replace(shown, count=len(self.where[key]) + self.extra.get(key, 0)))
         out.sort(key=lambda n: (n.severity != "error", n.path, n.line))
         return out[:MAX_NOTABLE]
 
