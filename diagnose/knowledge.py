@@ -11,10 +11,12 @@ read as nothing, and the report lists what no finding explains (``notable_lines`
 from __future__ import annotations
 
 import csv
+import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
+
 from .catalog.model import patterns_dir
 from .parsers.charon_table import Reference
 
@@ -35,6 +37,8 @@ class Knowledge:
     formats: Reference = field(default_factory=lambda: Reference({}, []))
     by_format: dict[str, Meaning] = field(default_factory=dict)
     topics: dict[str, Meaning] = field(default_factory=dict)
+    #: error notify name -> what receiving it means (RFC 7296 / RFC 2408 semantics)
+    notifies: dict[str, Meaning] = field(default_factory=dict)
 
     def topic(self, name: str) -> Meaning:
         """What a line of this topic means when its exact message is not known."""
@@ -44,6 +48,20 @@ class Knowledge:
         """The meaning of one bare charon message, or None if it is no known error/warning."""
         fmt = self.formats.format_of(msg)
         return None if fmt is None else self.by_format[fmt]
+
+    def refine(self, meaning: Meaning, text: str) -> Meaning:
+        """A notify line's meaning by the notify it names ("received AUTHENTICATION_FAILED notify
+        error" says more than "received %N notify error"); its key keeps the notify apart."""
+        if meaning.topic != "notify" or not self.notifies:
+            return meaning
+        for word in _NOTIFY_WORD.findall(text):
+            known = self.notifies.get(word)
+            if known is not None:
+                return replace(known, format=f"{meaning.format} [{word}]", severity=meaning.severity)
+        return meaning
+
+
+_NOTIFY_WORD = re.compile(r"\b[A-Z][A-Z0-9_]{3,}\b")
 
 
 @lru_cache(maxsize=1)
@@ -57,6 +75,9 @@ def knowledge() -> Knowledge:
     formats = {f["format"]: f for f in meanings.get("format", [])}
     rows = csv.DictReader((folder / "charon-notable.tsv").read_text("utf-8").splitlines(), delimiter="\t",
                           quoting=csv.QUOTE_NONE)
+    for name, n in meanings.get("notify", {}).items():
+        k.notifies[name] = Meaning(format="", severity="error", topic="notify", meaning=n.get("meaning", ""),
+                                   look_at=tuple(n.get("look_at", ())))
     for name, t in topics.items():
         k.topics[name] = Meaning(format="", severity=t.get("severity", "error"), topic=name,
                                  meaning=t.get("meaning", ""), look_at=tuple(t.get("look_at", ())))

@@ -97,7 +97,8 @@ class TriageCollector:
         stops_at = None
         if report.findings:
             status = "failure"
-        elif not self.any_ike and not any(n.severity == "error" for n in notable):
+        elif (not self.any_ike and not any(i.sa_lines for i in report.inputs)
+              and not any(n.severity == "error" for n in notable)):
             status = "no-ike"
             spans = [(i.first_time, i.last_time) for i in report.inputs if i.side == "server" and i.first_time]
             if spans:
@@ -181,6 +182,7 @@ def _notable(e: Event, k) -> tuple[str, NotableLine] | None:
     else:
         return None
     if meaning is not None:
+        meaning = k.refine(meaning, e.text)
         key = meaning.format or f"{e.kind}:{_message_of(e.text)[:160]}"
     else:  # an event kind the knowledge has no text for: one key per distinct attribute set
         key = f"{e.kind}:{sorted((name, str(value)) for name, value in e.attrs.items())}"

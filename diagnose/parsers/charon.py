@@ -48,6 +48,8 @@ _SWANCTL_INIT = regex.compile(r"^\[(?P<group>[A-Z]{3})\] ")
 # a log shipper's line prefix (``docker compose logs``: ``strongswan-gw-1  | ``), for rejoining
 _SHIPPER = regex.compile(r"^[\w.\-]+ +\| ")
 _CHARON_TAGS = ("charon", "charon-systemd", "ipsec", "charon-cmd", "charon-nm", "swanctl", "strongswan")
+#: charon's log groups whose lines are about one IKE_SA or CHILD_SA, never the daemon's start-up
+_SA_GROUPS = frozenset({"IKE", "ENC", "CHD"})
 _GROUPS = frozenset("DMN MGR IKE CHD JOB WCH CFG KNL NET ASN ENC TNC IMC IMV PTS TLS APP ESP LIB".split())
 
 
@@ -160,6 +162,8 @@ class CharonParser:
                 stats.saw_time(ts_text)
             last_ts_text, last_ts = ts_text, ts
             stats.recognised += 1
+            if ike_id is not None or group in _SA_GROUPS:
+                stats.sa_lines += 1
             ev = self._event(msg.strip(), ctx, lineno, raw, ts, thread, name, ike_id, thread_ctx, cache)
             if ev is None:
                 continue

@@ -76,6 +76,7 @@ class InputSummary:
     unparsed_examples: list[dict[str, Any]] = field(default_factory=list)
     first_time: str | None = None  # the first and last time stamp, as the log prints them
     last_time: str | None = None
+    sa_lines: int = 0  # lines about an IKE_SA or CHILD_SA (charon): 0 in a log nothing reached
 
 
 @dataclass(slots=True)
