@@ -143,6 +143,30 @@ def test_decisive_lines_do_not_conclude_when_the_log_contradicts_a_required_grou
     assert [m.basis for m in match_all([p], [session([ev("auth_failed", who="peer"), other])])] == ["decisive"]
 
 
+def test_decisive_lines_count_repeats_and_what_must_not_follow():
+    from diagnose.catalog.model import Decisive
+    again = Condition(event="retransmit_received", min_count=2)
+    went_on = Condition(event="message", where={"exchange": "IKE_AUTH"}, absent=True)
+    p = pattern("p", [Group("timed out", [Condition(event="half_open_timeout")])], base=0.7)
+    p.decisive = [Decisive("answered again and again", [again, went_on], confidence=0.5)]
+    twice = [ev("retransmit_received", 1), ev("retransmit_received", 2)]
+    assert [m.basis for m in match_all([p], [session(twice)])] == ["decisive"]
+    assert match_all([p], [session(twice[:1])]) == []  # once is ordinary packet loss
+    assert match_all([p], [session([*twice, ev("message", 3, exchange="IKE_AUTH")])]) == []
+
+
+def test_a_decisive_entry_needs_a_line_that_is_there(tmp_path):
+    from diagnose.catalog.model import load_pattern
+    from diagnose.errors import CatalogError
+    import pytest
+    f = tmp_path / "x.toml"
+    f.write_text('id = "x"\ntitle = "t"\nroot_cause = "r"\nfix = "f"\nbase_confidence = 0.6\n'
+                 '[[required]]\nany = [{ event = "give_up" }]\n'
+                 '[[decisive]]\nall = [{ event = "give_up", absent = true }]\nconfidence = 0.4\n')
+    with pytest.raises(CatalogError, match="at least one condition"):
+        load_pattern(f)
+
+
 def test_decisive_confidence_never_reaches_the_whole_rule(tmp_path):
     from diagnose.catalog.model import load_pattern
     from diagnose.errors import CatalogError
