@@ -39,6 +39,8 @@ class Knowledge:
     topics: dict[str, Meaning] = field(default_factory=dict)
     #: error notify name -> what receiving it means (RFC 7296 / RFC 2408 semantics)
     notifies: dict[str, Meaning] = field(default_factory=dict)
+    #: format -> (text it contains, meaning) of the cases one format string covers
+    variants: dict[str, list[tuple[str, Meaning]]] = field(default_factory=dict)
 
     def topic(self, name: str) -> Meaning:
         """What a line of this topic means when its exact message is not known."""
@@ -50,8 +52,13 @@ class Knowledge:
         return None if fmt is None else self.by_format[fmt]
 
     def refine(self, meaning: Meaning, text: str) -> Meaning:
-        """A notify line's meaning by the notify it names ("received AUTHENTICATION_FAILED notify
-        error" says more than "received %N notify error"); its key keeps the notify apart."""
+        """A line's meaning by what it names: a format's variant whose text it contains ("no
+        virtual IP found for %any6 ..." is not "... for %any ..."), or the notify it names
+        ("received AUTHENTICATION_FAILED notify error" says more than "received %N notify
+        error"). The variant's key keeps it apart from the plain format's."""
+        for contains, variant in self.variants.get(meaning.format, ()):
+            if contains in text:
+                return variant
         if meaning.topic != "notify" or not self.notifies:
             return meaning
         for word in _NOTIFY_WORD.findall(text):
@@ -90,4 +97,8 @@ def knowledge() -> Knowledge:
         first = fmt.split(" ", 1)[0]
         (k.formats.by_word.setdefault(first, []) if "%" not in first else k.formats.floating).append(fmt)
         k.by_format[fmt] = m
+        for v in formats.get(fmt, {}).get("variants", ()):
+            k.variants.setdefault(fmt, []).append((v["contains"], Meaning(
+                format=f"{fmt} [{v['contains']}]", severity=v.get("severity", m.severity), topic=m.topic,
+                meaning=v.get("meaning", m.meaning), look_at=tuple(v.get("look_at", m.look_at)))))
     return k

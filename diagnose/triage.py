@@ -74,6 +74,7 @@ class TriageCollector:
             if latest is None or order > latest[0]:
                 self.last_by_peer[s.peer or s.path] = (order, s.outcome, s.events[-1])
         k = knowledge()
+        overcome = _overcome(s)
         for e in s.events:
             if e.kind == "message" and (self.last_message is None or _later(e, self.last_message)):
                 self.last_message = e
@@ -81,6 +82,8 @@ class TriageCollector:
             if found is None:
                 continue
             key, note = found
+            if id(e) in overcome:
+                note = replace(note, severity="warning")
             earliest = self.shown.get(key)  # the earliest line stands for its message, whatever the feed order
             if earliest is None or (e.path, e.line) < (earliest.path, earliest.line):
                 self.shown[key] = note
@@ -150,8 +153,27 @@ def _failed(s: Session) -> bool:
     kinds = {e.kind for e in s.events}
     if "ike_established" in kinds:
         return False
-    return any((e.kind in FAILURE_KINDS and not _benign(e))
+    overcome = _overcome(s)
+    return any((e.kind in FAILURE_KINDS and not _benign(e) and id(e) not in overcome)
                or (e.kind == "log_notable" and e.attrs.get("severity") == "error") for e in s.events)
+
+
+def _overcome(s: Session) -> set[int]:
+    """Failure events the same session shows were got over: an address of one family assigned
+    (the other family's "no virtual IP found" is then no failure), or a connection that did not
+    fit ("peer requested EAP, config unacceptable") followed by charon switching to another."""
+    out: set[int] = set()
+    addressed = any(e.kind == "virtual_ip" for e in s.events)
+    candidates: list[int] = []
+    for e in s.events:
+        if addressed and e.kind == "virtual_ip_failed":
+            out.add(id(e))
+        elif e.kind == "no_matching_config" and e.attrs.get("what") == "candidate":
+            candidates.append(id(e))
+        elif e.kind == "config_selected" and e.attrs.get("how") == "switched":
+            out.update(candidates)
+            candidates.clear()
+    return out
 
 
 def _benign(e: Event) -> bool:
@@ -182,7 +204,10 @@ def _notable(e: Event, k) -> tuple[str, NotableLine] | None:
     else:
         return None
     if meaning is not None:
-        meaning = k.refine(meaning, e.text)
+        refined = k.refine(meaning, e.text)
+        if refined is not meaning and refined.severity == "warning":
+            severity = "warning"  # a variant of the format that is no failure by itself
+        meaning = refined
         key = meaning.format or f"{e.kind}:{_message_of(e.text)[:160]}"
     else:  # an event kind the knowledge has no text for: one key per distinct attribute set
         key = f"{e.kind}:{sorted((name, str(value)) for name, value in e.attrs.items())}"

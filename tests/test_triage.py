@@ -149,3 +149,18 @@ def test_a_message_a_finding_cites_is_explained_in_all_its_repeats():
     report = diagnose_paths([str(SAMPLES / "lab-ikev1-psk-mismatch" / "server-charon.log")])
     assert [f.id for f in report.findings] == ["psk-auth-failed"]
     assert not any("decryption failed" in n.text for n in report.notable_lines)
+
+
+def test_an_unserved_ipv6_request_beside_an_assigned_ipv4_address_is_no_failure():
+    # iOS/macOS ask for IPv4 and IPv6; a gateway with an IPv4 pool only serves the first (public paste)
+    report = diagnose_paths([str(SAMPLES / "public-127-ipv4-assigned-no-ipv6-pool-slinarts")])
+    assert not report.findings and report.status == "inconclusive"
+    [n] = report.notable_lines
+    assert n.severity == "warning" and "IPv6" in n.meaning
+
+
+def test_a_connection_charon_switched_away_from_is_no_failure():
+    # "peer requested EAP, config inacceptable" then "switching to peer config ..." (public paste)
+    report = diagnose_paths([str(SAMPLES / "public-113-ios9-peer-requested-eap-switch")])
+    assert not report.findings and report.status == "inconclusive"
+    assert all(n.severity == "warning" for n in report.notable_lines)
