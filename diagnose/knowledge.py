@@ -59,13 +59,19 @@ class Knowledge:
         for contains, variant in self.variants.get(meaning.format, ()):
             if contains in text:
                 return variant
-        if meaning.topic != "notify" or not self.notifies:
+        if "notify" not in meaning.format:
             return meaning
+        known = self.notify_in(text)
+        return meaning if known is None else replace(known, format=f"{meaning.format} [{known.format}]",
+                                                     severity=meaning.severity)
+
+    def notify_in(self, text: str) -> Meaning | None:
+        """The meaning of the first error notify a line names, keyed by the notify's name."""
         for word in _NOTIFY_WORD.findall(text):
             known = self.notifies.get(word)
             if known is not None:
-                return replace(known, format=f"{meaning.format} [{word}]", severity=meaning.severity)
-        return meaning
+                return known
+        return None
 
 
 _NOTIFY_WORD = re.compile(r"\b[A-Z][A-Z0-9_]{3,}\b")
@@ -83,7 +89,7 @@ def knowledge() -> Knowledge:
     rows = csv.DictReader((folder / "charon-notable.tsv").read_text("utf-8").splitlines(), delimiter="\t",
                           quoting=csv.QUOTE_NONE)
     for name, n in meanings.get("notify", {}).items():
-        k.notifies[name] = Meaning(format="", severity="error", topic="notify", meaning=n.get("meaning", ""),
+        k.notifies[name] = Meaning(format=name, severity="error", topic="notify", meaning=n.get("meaning", ""),
                                    look_at=tuple(n.get("look_at", ())))
     for name, t in topics.items():
         k.topics[name] = Meaning(format="", severity=t.get("severity", "error"), topic=name,

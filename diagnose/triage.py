@@ -22,7 +22,8 @@ MAX_NOTABLE = 20
 #: kinds that happen without any IKE traffic (the daemon's own life, the client's UI)
 NOT_IKE = frozenset({"daemon_start", "daemon_stop", "log_notable"})
 #: a failure event of one of these alone is part of a normal negotiation (the client retries)
-_BENIGN_NOTIFIES = frozenset({"INVALID_KE_PAYLOAD", "INVALID_KE", "COOKIE"})
+#: (a rekey collision answers TEMPORARY_FAILURE / CHILD_SA_NOT_FOUND and is retried)
+_BENIGN_NOTIFIES = frozenset({"INVALID_KE_PAYLOAD", "INVALID_KE", "COOKIE", "TEMPORARY_FAILURE", "CHILD_SA_NOT_FOUND"})
 GATEWAY_LOG_STEP = ("the gateway's log for this client at `ike 2, cfg 2` (strongswan.conf: charon { filelog { "
                     "<name> { path = /var/log/charon.log, default = 1, ike = 2, cfg = 2 } } }, or `journalctl -u "
                     "strongswan` on systemd), from before the client connects until it gives up")
@@ -155,6 +156,7 @@ def _failed(s: Session) -> bool:
         return False
     overcome = _overcome(s)
     return any((e.kind in FAILURE_KINDS and not _benign(e) and id(e) not in overcome)
+               or (e.kind == "message" and e.attrs.get("error_notify") and not _benign(e))
                or (e.kind == "log_notable" and e.attrs.get("severity") == "error") for e in s.events)
 
 
@@ -179,6 +181,8 @@ def _overcome(s: Session) -> set[int]:
 def _benign(e: Event) -> bool:
     if e.kind == "notify_error":
         return str(e.attrs.get("notify", "")) in _BENIGN_NOTIFIES
+    if e.kind == "message":
+        return str(e.attrs.get("error_notify") or "") in _BENIGN_NOTIFIES
     return False
 
 
@@ -193,13 +197,21 @@ def _notable(e: Event, k) -> tuple[str, NotableLine] | None:
     if e.kind in ("overlapping_sa", "proposal_mismatch"):
         return None
     meaning = k.by_format.get(e.attrs.get("format") or "") if e.kind == "log_notable" else None
+    if e.kind == "message":  # an IKE message that carries an error notify (N(AUTH_FAILED) ...)
+        notify = e.attrs.get("error_notify")
+        known = k.notifies.get(notify) if notify and not _benign(e) else None
+        if known is None:
+            return None
+        return f"notify:{notify}", NotableLine(path=e.path, line=e.line, text=e.text, side=e.side.value,
+                                               severity="error", meaning=known.meaning,
+                                               look_at=list(known.look_at))
     if meaning is not None:
         severity = meaning.severity
     elif e.kind == "log_notable":  # a line its own log marks as an error (Apple's message type)
         meaning = k.topic(e.attrs.get("topic") or "other")
         severity = e.attrs.get("severity") or "error"
     elif e.kind in FAILURE_KINDS and not _benign(e):
-        meaning = _meaning_of(_message_of(e.text))
+        meaning = _meaning_of(_message_of(e.text)) or k.notify_in(e.text)
         severity = "error"
     else:
         return None

@@ -121,10 +121,10 @@ def test_a_received_error_notify_is_explained_by_the_notify_it_names(tmp_path):
     a = _line_of(auth, "received AUTHENTICATION_FAILED notify error")
     p = _line_of(prop, "received NO_PROPOSAL_CHOSEN notify error")
     [na] = diagnose_paths([str(_cut(auth, a, a, tmp_path))]).notable_lines
-    assert "did not accept this side's authentication" in na.meaning
+    assert "did not accept the other's credentials" in na.meaning
     (tmp_path / "p").mkdir()
     [np_] = diagnose_paths([str(_cut(prop, p, p, tmp_path / "p"))]).notable_lines
-    assert "none of the proposals" in np_.meaning and np_.meaning != na.meaning
+    assert "accepted none of the algorithms" in np_.meaning and np_.meaning != na.meaning
     assert any("proposals" in s for s in np_.look_at)
 
 
@@ -164,3 +164,13 @@ def test_a_connection_charon_switched_away_from_is_no_failure():
     report = diagnose_paths([str(SAMPLES / "public-113-ios9-peer-requested-eap-switch")])
     assert not report.findings and report.status == "inconclusive"
     assert all(n.severity == "warning" for n in report.notable_lines)
+
+
+def test_an_ike_message_carrying_an_error_notify_is_a_failure_with_its_meaning(tmp_path):
+    # the gateway's own IKE_AUTH response with N(AUTH_FAILED), the one line a poster quotes
+    sample = "lab-client-cert-untrusted/server-charon.log"
+    n = _line_of(sample, "N(AUTH_FAILED)")
+    report = diagnose_paths([str(_cut(sample, n, n, tmp_path))])
+    assert report.status == "unidentified-failure" and report.failed
+    [note] = report.notable_lines
+    assert note.severity == "error" and "AUTHENTICATION_FAILED" in note.meaning
