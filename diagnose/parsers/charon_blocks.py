@@ -1,0 +1,109 @@
+"""charon's dominant prefix style read a block at a time: one ``findall`` per block, not a
+regex per line.
+
+A gateway's file log (``[time ]NN[GRP] [<name|N> ]msg``) and its syslog copies are most of
+what ikedoctor reads, and per-line Python was most of a diagnosis (issue 16).  The reader
+hands over whole decoded blocks (``reader.TextBlock``); one compiled regex splits every line
+of a block into (line, head, thread, group, name, id, message) in C.  A line takes the fast
+way only where the per-line parser (``CharonParser._split``) provably gives the same split:
+
+* its head (what stands before ``NN[GRP]``) starts with the time text of the line before,
+  which the per-line path then reuses as well (the same second repeats on many lines), or it
+  has no head while the log has shown no time yet;
+* ``GRP`` is one of charon's groups and the message is not blank.
+
+Every other line (a new second, other prefix styles, JSON, lines without ``NN[GRP]``, blank
+ones) goes through ``_Run.one``, the per-line parser itself, in order, sharing its state.
+The message text then meets the same template cache as the per-line path.
+
+``PER_LINE = True`` turns the block path off (the golden comparison in
+``tests/parsers/test_charon_blocks.py`` runs both and requires byte-identical reports).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Iterator
+
+from ..events import Event
+from ..input.reader import TextBlock
+
+if TYPE_CHECKING:
+    from .charon import _Run
+
+#: force the per-line parser everywhere (tests compare the two paths)
+PER_LINE = False
+#: bytes per block handed to ``findall``: cache-sized blocks (see docs/batch.md, issue 16)
+BLOCK_BYTES = 128 * 1024
+
+# 1 line, 2 head, 3 thread, 4 group, 5 "name|" (empty: no name), 6 id, 7 message; a line without
+# the NN[GRP] mark matches the second branch (groups 2-7 empty).  The head cannot hold "[" and
+# does not start with a space: so ``NN[GRP]`` here is where ``charon._BODY.search`` finds it.
+LINE = re.compile(
+    r"^((?:([^\s\[][^\n\[]*?) )?(\d{2,})\[([A-Z]{3})[0-4]?\] (?:<([^|>\n]*\|)?(\d+)> )?(.*)|.*)$", re.M)
+
+
+def parse_blocks(run: "_Run", items: Iterator["tuple[int, str] | TextBlock"]) -> Iterator[Event]:
+    """The events of ``items`` (blocks and repaired single lines), exactly as ``run.lines``
+    would give them for the same lines; held in ``run.pending`` unless the context streams."""
+    from .charon import _GROUPS, _MISSING, lookup
+
+    ctx, stats, one, cache, strings = run.ctx, run.stats, run.one, run.cache, run.strings
+    intern = strings.setdefault
+    stream, pending, roles = ctx.stream, run.pending, run.roles
+    path, side = ctx.path, ctx.side
+    event = run.parser._event
+    findall = LINE.findall
+    for item in items:
+        if type(item) is not TextBlock:
+            stats.lines += 1
+            ev = one(*item)  # type: ignore[misc]
+            if ev is not None:
+                if stream:
+                    yield ev
+                else:
+                    pending.append(ev)
+            continue
+        found = findall(item.text)
+        if len(found) != item.count:  # cannot happen for LF-joined lines; never guess
+            yield from run.lines(enumerate(item.text.split("\n"), item.first))
+            continue
+        lineno = item.first - 1
+        stats.lines += item.count
+        last, last_ts = run.last_ts_text, run.last_ts
+        # the time text of the line before is reused when a head starts with it (charon._split)
+        fast = last_ts is not None and bool(last) and last[:1].isalnum() and "[" not in last  # type: ignore[index]
+        for raw, head, thread, group, name, uid, msg in found:
+            lineno += 1
+            if not ((head.startswith(last) if (fast and head) else (not head and thread and last is None and last_ts is None))  # type: ignore[arg-type]
+                    and group in _GROUPS and (msg := msg.strip())):
+                ev = one(lineno, raw)
+                last, last_ts = run.last_ts_text, run.last_ts
+                fast = last_ts is not None and bool(last) and last[:1].isalnum() and "[" not in last  # type: ignore[index]
+            else:
+                stats.recognised += 1
+                tpl = cache.get(msg, _MISSING)
+                if tpl is _MISSING:
+                    tpl = lookup(msg, cache)
+                if tpl is None:
+                    continue
+                thread = intern(thread, thread)
+                name = intern(name[:-1], name[:-1]) if name else None
+                uid = intern(uid, uid) if uid else None
+                if tpl.sets_ctx:
+                    ev = event(msg, ctx, lineno, raw, last_ts, thread, name, uid, run.thread_ctx, cache)
+                else:
+                    ev = Event(kind=tpl.kind, path=path, line=lineno, text=raw, time=last_ts, side=side,
+                               ike_id=uid or tpl.env_id, ike_name=name or tpl.env_name, thread=thread,
+                               peer=tpl.peer, spis=tpl.spis, attrs=tpl.attrs)
+                if ev is None:
+                    continue
+                if ev.kind == "ike_start":
+                    roles[ev.attrs["role"]] += 1
+                stats.events += 1
+            if ev is None:
+                continue
+            if stream:
+                yield ev
+            else:
+                pending.append(ev)
