@@ -331,14 +331,15 @@ _STAGES = {"IKE_SA_INIT": "ike_init", "IKE_AUTH": "ike_auth", "CREATE_CHILD_SA":
            "QUICK_MODE": "quick_mode", "ID_PROT": "ike_init", "AGGRESSIVE": "ike_init"}
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class _Template:
     """Everything an event takes from its message text alone.
 
     Busy gateways print the same few message texts thousands of times (``parsed IKE_AUTH
     request 1 [ ... ]``), so the table match and attribute building run once per distinct
     text; only the per-thread context (``no_proposal`` needs the exchange a thread is in)
-    is applied per line.
+    is applied per line.  Not frozen: a frozen dataclass sets each field through
+    ``object.__setattr__``, a fifth of building one per new text (nothing assigns to it).
     """
 
     kind: str
