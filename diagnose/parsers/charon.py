@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator
 
@@ -425,9 +426,11 @@ def known_message(msg: str) -> bool:
     return table().match(msg.strip()) is not None or reference().knows(msg)
 
 
+@lru_cache(maxsize=4096)
 def split_port(value: str) -> tuple[str, int | None]:
     """``1.2.3.4[500]`` -> (``1.2.3.4``, 500); a masked port (``[port]``) is no number; a masked
-    address in brackets (``[redacted]``) is the address, not a port."""
+    address in brackets (``[redacted]``) is the address, not a port.  Remembered: a client's
+    address and port recur in every packet line of its session (each a new message text)."""
     if value.endswith("]"):
         i = value.rfind("[")
         if i > 0:
