@@ -7,13 +7,15 @@ hands over whole decoded blocks (``reader.TextBlock``); one compiled regex split
 of a block into (line, head, thread, group, name, id, message) in C.  A line takes the fast
 way only where the per-line parser (``CharonParser._split``) provably gives the same split:
 
-* its head (what stands before ``NN[GRP]``) starts with the time text of the line before,
-  which the per-line path then reuses as well (the same second repeats on many lines), or it
-  has no head while the log has shown no time yet;
+* its head (what stands before ``NN[GRP]``: a time, or a syslog header) starts with the time
+  text of the line before, which the per-line path then reuses as well (the same second
+  repeats on many lines); or it is new and read by the per-line parser's own ``_time``; or
+  there is no head while the log has shown no time yet;
 * ``GRP`` is one of charon's groups and the message is not blank.
 
-Every other line (a new second, other prefix styles, JSON, lines without ``NN[GRP]``, blank
-ones) goes through ``_Run.one``, the per-line parser itself, in order, sharing its state.
+Every other line (JSON, journald without ``NN[GRP]``, bare messages, blank ones, a head that
+reused a time text the per-line path would not) goes through ``_Run.one``, the per-line
+parser itself, in order, sharing its state.
 The message text then meets the same template cache as the per-line path.
 
 ``PER_LINE = True`` turns the block path off (the golden comparison in
@@ -37,12 +39,15 @@ PER_LINE = False
 BLOCK_BYTES = 64 * 1024
 
 # 1 line, 2 head, 3 thread, 4 group, 5 "name|" (empty: no name), 6 id, 7 message; a line without
-# the NN[GRP] mark matches the second branch (groups 2-7 empty).  The head cannot hold "[" and
-# does not start with a space: so ``NN[GRP]`` here is where ``charon._BODY.search`` finds it (the
-# thread's digits end at the line's first "[", so the greedy head has one place to stop; greedy
-# was a quarter faster than lazy).
+# the NN[GRP] mark matches the second branch (groups 2-7 empty).  ``NN[GRP]`` here is where
+# ``charon._BODY.search`` finds it: the head is tried empty first (NN[GRP] opening the line);
+# then a head without "[" (the thread's digits end at the line's first "[": one place to stop,
+# greedy, a quarter faster than lazy); then, for heads such as ``host charon[pid]:``, the
+# shortest head of non-blank characters and plain spaces (a tab could let ``_BODY`` find an
+# earlier mark).  No head starts with a space, "[" or "{" (JSON records are read per line).
 LINE = re.compile(
-    r"^((?:([^\s\[][^\n\[]*) )?(\d{2,})\[([A-Z]{3})[0-4]?\] (?:<([^|>\n]*\|)?(\d+)> )?(.*)|.*)$", re.M)
+    r"^((?:([^\s\[{][^\n\[]*|[^\s\[{][\S ]*?) )??(\d{2,})\[([A-Z]{3})[0-4]?\] (?:<([^|>\n]*\|)?(\d+)> )?(.*)|.*)$",
+    re.M)
 
 
 def parse_blocks(run: "_Run", items: Iterator["tuple[int, str] | TextBlock"]) -> Iterator[Event]:

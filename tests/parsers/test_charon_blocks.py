@@ -70,11 +70,12 @@ def _disturbed(lines: list[bytes]) -> bytes:
     """The lines, every few with a prefix the fast split must leave to the per-line parser:
     blank or whitespace-only messages, two spaces or a tab before NN[GRP], an unknown group, a
     log level, a leading space, a syslog header, no time, CRLF and lone CR line ends, a NUL, a
-    bad UTF-8 byte, empty lines, a JSON record (made from the line's own parts)."""
+    bad UTF-8 byte, empty lines, a JSON record (made from the line's own parts), a syslog header
+    with a tab, a mark after a tab before the real one, a line opening with a brace."""
     out = []
     for i, line in enumerate(lines):
         m = re.match(rb"^(\S+ +\S+ \S+) (\d+)\[([A-Z]{3})\] (.*)$", line)
-        k = i % 17
+        k = i % 20
         if m is None or k == 0:
             out.append(line)
             continue
@@ -97,6 +98,9 @@ def _disturbed(lines: list[bytes]) -> bytes:
                             "msg": rest.decode()}).encode(),
             15: line + b"   ",
             16: ts + b" " + th + b"[" + grp + b"] <|" + str(i).encode() + b"> " + rest,
+            17: ts + b" gw\tcharon[12]: " + th + b"[" + grp + b"] " + rest,
+            18: ts + b"\t" + th + b"[" + grp + b"] x " + th + b"[" + grp + b"] " + rest,
+            19: b"{" + line,
         }[k])
     return b"\n".join(out) + b"\n"
 
