@@ -15,7 +15,8 @@ way only where the per-line parser (``CharonParser._split``) provably gives the 
 
 Every other line (JSON, journald without ``NN[GRP]``, bare messages, blank ones, a head that
 reused a time text the per-line path would not) goes through ``_Run.one``, the per-line
-parser itself, in order, sharing its state.
+parser itself, in order, sharing its state.  A block where most lines did is followed by
+``RETRY_AFTER`` blocks read per line outright (a journald log pays no ``findall``).
 The message text then meets the same template cache as the per-line path.
 
 ``PER_LINE = True`` turns the block path off (the golden comparison in
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 PER_LINE = False
 #: bytes per block handed to ``findall``: 32-256 KB measured alike, 1 MB ~10 % slower (docs/batch.md)
 BLOCK_BYTES = 64 * 1024
+#: after a block whose lines mostly needed the per-line parser, this many blocks skip ``findall``
+RETRY_AFTER = 16
 
 # 1 line, 2 head, 3 thread, 4 group, 5 "name|" (empty: no name), 6 id, 7 message; a line without
 # the NN[GRP] mark matches the second branch (groups 2-7 empty).  ``NN[GRP]`` here is where
@@ -61,6 +64,7 @@ def parse_blocks(run: "_Run", items: Iterator["tuple[int, str] | TextBlock"]) ->
     path, side, clock, thread_ctx = ctx.path, ctx.side, run.clock, run.thread_ctx
     event, time_of = run.parser._event, run.parser._time
     findall = LINE.findall
+    skip = 0
     for item in items:
         if type(item) is not TextBlock:
             stats.lines += 1
@@ -71,13 +75,17 @@ def parse_blocks(run: "_Run", items: Iterator["tuple[int, str] | TextBlock"]) ->
                 else:
                     pending.append(ev)
             continue
+        if skip:  # the last block's lines mostly missed the fast split: read this one per line
+            skip -= 1
+            yield from run.lines(enumerate(item.text.split("\n"), item.first))
+            continue
         found = findall(item.text)
         if len(found) != item.count:  # cannot happen for LF-joined lines; never guess
             yield from run.lines(enumerate(item.text.split("\n"), item.first))
             continue
         lineno = item.first - 1
         stats.lines += item.count
-        recognised = events = 0
+        recognised = events = slow = 0
         last, last_ts = run.last_ts_text, run.last_ts
         # the per-line split reuses the time text of the line before when a head starts with it
         reuse = last_ts is not None and last[:1].isalnum() and "[" not in last  # type: ignore[index]
@@ -99,6 +107,7 @@ def parse_blocks(run: "_Run", items: Iterator["tuple[int, str] | TextBlock"]) ->
             else:
                 head = None
             if head is None:  # not provably the per-line split: the per-line parser itself
+                slow += 1
                 ev = one(lineno, raw)
                 last, last_ts = run.last_ts_text, run.last_ts
                 reuse = last_ts is not None and last[:1].isalnum() and "[" not in last  # type: ignore[index]
@@ -129,3 +138,5 @@ def parse_blocks(run: "_Run", items: Iterator["tuple[int, str] | TextBlock"]) ->
                 pending.append(ev)
         stats.recognised += recognised
         stats.events += events
+        if 2 * slow > item.count:  # another style (journald, JSON): findall only adds to its cost
+            skip = RETRY_AFTER

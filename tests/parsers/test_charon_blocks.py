@@ -134,3 +134,24 @@ def test_streaming_contexts_get_the_same_events(monkeypatch):
         ctx = ParseContext(path="t.log", year=2026, stream=True)
         out.append([(e.line, e.kind, e.ike_id) for e in CharonParser().parse(numbered_lines(io.BytesIO(data)), ctx)])
     assert out[0] == out[1]
+
+
+def test_a_log_that_changes_style_midway_gives_the_per_line_events(monkeypatch):
+    """Blocks of journald lines (no NN[GRP]: every line per line, later blocks skip ``findall``)
+    followed by file-log lines: the block path must pick the fast split up again."""
+    from charon_styles import render
+    lines = [ln.decode() for ln in _lab_lines()]
+    data = ("\n".join(render(lines, "journal-systemd-short") + lines) + "\n").encode()
+    monkeypatch.setattr(charon_blocks, "RETRY_AFTER", 2)
+    calls = {"n": 0}
+    real = charon._Run.one
+
+    def counting(self, *a):
+        calls["n"] += 1
+        return real(self, *a)
+    monkeypatch.setattr(charon._Run, "one", counting)
+    per_line = _parse(data, True, 4096, monkeypatch)
+    calls["n"] = 0
+    by_block = _parse(data, False, 4096, monkeypatch)
+    assert by_block == per_line
+    assert calls["n"] < len(lines) * 1.2  # the file-log half was mostly read by blocks
