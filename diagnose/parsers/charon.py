@@ -242,10 +242,9 @@ class CharonParser:
                 attrs["proto"] = fixed.get("proto") or tc.get("proto") or (
                     "IKE" if exch in _IKE_INIT_EXCHANGES else "ESP")
                 attrs["stage"] = fixed.get("stage") or _STAGES.get(exch or "", "unknown")
-            elif kind == "proposals_received":
-                tc["proto"] = attrs["proto"]
             else:
-                tc["exchange"] = attrs.get("exchange")
+                key, value = tpl.ctx_set  # type: ignore[misc]
+                tc[key] = value
         return Event(
             kind=kind, path=ctx.path, line=lineno, text=raw, time=ts, side=ctx.side,
             ike_id=ike_id or tpl.env_id,  # prefixes give ids as text already
@@ -350,6 +349,9 @@ class _Template:
     env_id: str | None
     env_name: str | None
     sets_ctx: bool  # the event reads or updates its thread's context
+    #: what it writes there (the protocol proposals are received for, or the exchange a
+    #: message belongs to); None when it reads the context instead (``no_proposal``)
+    ctx_set: tuple[str, Any] | None = None
 
 
 def lookup(msg: str, cache: dict[str, "_Template | None"]) -> "_Template | None":
@@ -407,8 +409,11 @@ def _template(rule, m) -> _Template:
     if isinstance(peer, str):
         peer = split_port(peer)[0]
     spis = tuple(str(envelope["_spis"]).split()) if envelope.get("_spis") else ()
+    ctx_set = None
+    if sets_ctx and kind != "no_proposal":
+        ctx_set = ("proto", attrs["proto"]) if kind == "proposals_received" else ("exchange", attrs.get("exchange"))
     return _Template(kind=kind, attrs=attrs, peer=peer, spis=spis, env_id=str(envelope["_id"]) if envelope.get("_id") else None,
-                     env_name=envelope.get("_name"), sets_ctx=sets_ctx)
+                     env_name=envelope.get("_name"), sets_ctx=sets_ctx, ctx_set=ctx_set)
 
 
 def _notable(msg: str) -> "_Template | None":

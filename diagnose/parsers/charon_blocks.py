@@ -123,10 +123,13 @@ def parse_blocks(run: "_Run", items: Iterator["tuple[int, str] | TextBlock"]) ->
                 thread = intern(thread, thread)
                 name = intern(name[:-1], name[:-1]) if name else None
                 uid = intern(uid, uid) if uid else None
-                if tpl.sets_ctx:
+                if tpl.sets_ctx and tpl.ctx_set is None:  # reads its thread's context (no_proposal)
                     ev = event(msg, ctx, lineno, raw, last_ts, thread, name, uid, thread_ctx, cache)
                 else:  # Event's fields in order: kind, path, line, text, time, side, ike_id, ike_name,
                     # thread, peer, spis, attrs
+                    if tpl.sets_ctx:
+                        key, value = tpl.ctx_set
+                        thread_ctx.setdefault(thread or "-", {})[key] = value
                     ev = Event(tpl.kind, path, lineno, raw, last_ts, side, uid or tpl.env_id,
                                name or tpl.env_name, thread, tpl.peer, tpl.spis, tpl.attrs)
                 if ev.kind == "ike_start":
