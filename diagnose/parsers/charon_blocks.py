@@ -48,6 +48,9 @@ RETRY_AFTER = 16
 # greedy, a quarter faster than lazy); then, for heads such as ``host charon[pid]:``, the
 # shortest head of non-blank characters and plain spaces (a tab could let ``_BODY`` find an
 # earlier mark).  No head starts with a space, "[" or "{" (JSON records are read per line).
+# The group is captured, not spelt out: with ``_BODY``'s ``[A-Z]{3}`` the first mark on the line
+# is found, and one of another group sends the line to the per-line parser (which then reads it
+# as a line without a mark); an alternation of charon's groups would match a later mark instead.
 LINE = re.compile(
     r"^((?:([^\s\[{][^\n\[]*|[^\s\[{][\S ]*?) )??(\d{2,})\[([A-Z]{3})[0-4]?\] (?:<([^|>\n]*\|)?(\d+)> )?(.*)|.*)$",
     re.M)

@@ -71,11 +71,12 @@ def _disturbed(lines: list[bytes]) -> bytes:
     blank or whitespace-only messages, two spaces or a tab before NN[GRP], an unknown group, a
     log level, a leading space, a syslog header, no time, CRLF and lone CR line ends, a NUL, a
     bad UTF-8 byte, empty lines, a JSON record (made from the line's own parts), a syslog header
-    with a tab, a mark after a tab before the real one, a line opening with a brace."""
+    with a tab, a mark after a tab before the real one, a line opening with a brace, a mark of an
+    unknown group before the real one."""
     out = []
     for i, line in enumerate(lines):
         m = re.match(rb"^(\S+ +\S+ \S+) (\d+)\[([A-Z]{3})\] (.*)$", line)
-        k = i % 20
+        k = i % 21
         if m is None or k == 0:
             out.append(line)
             continue
@@ -101,6 +102,7 @@ def _disturbed(lines: list[bytes]) -> bytes:
             17: ts + b" gw\tcharon[12]: " + th + b"[" + grp + b"] " + rest,
             18: ts + b"\t" + th + b"[" + grp + b"] x " + th + b"[" + grp + b"] " + rest,
             19: b"{" + line,
+            20: ts + b" " + th + b"[XYZ] x " + th + b"[" + grp + b"] " + rest,
         }[k])
     return b"\n".join(out) + b"\n"
 
