@@ -75,7 +75,7 @@ def _clean_text(block: bytes, end: int, parts: list[bytes], max_line: int) -> st
 @dataclass(slots=True)
 class TextBlock:
     """Whole lines of one read block, decoded at once: ``first`` is the first one's number,
-    ``text`` the ``count`` lines joined by LF (no line end after the last, no CR anywhere)."""
+    ``text`` the ``count`` lines joined by LF (no line end after the last, CRLF as LF)."""
 
     first: int
     count: int
@@ -142,8 +142,10 @@ def _numbered(stream: BinaryIO, st: ReadStats, max_line: int, chunk: int,
         last = parts.pop()
         pos = 0
         clean = _clean_text(block, len(block) - len(last), parts, max_line) if not skipping else None
-        if clean is not None and blocks and "\r" not in clean:
-            yield TextBlock(lineno + 1, len(parts), clean[:-1])
+        if clean is not None and blocks:
+            # every CR left is the first half of a CRLF (lone ones became LF above), and a
+            # line loses its CR below: so dropping each CRLF's CR gives the same lines
+            yield TextBlock(lineno + 1, len(parts), (clean.replace("\r\n", "\n") if "\r" in clean else clean)[:-1])
             lineno += len(parts)
             parts = []
             pos = len(block) - len(last)

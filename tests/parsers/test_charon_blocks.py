@@ -117,10 +117,11 @@ def _parse(data: bytes, per_line: bool, chunk: int, monkeypatch):
 
 
 @pytest.mark.parametrize("chunk", [4096, 65536, 1 << 20])
-@pytest.mark.parametrize("disturb", [False, True], ids=["as-written", "disturbed"])
-def test_the_block_path_gives_the_per_line_events_and_counts(chunk, disturb, monkeypatch):
+@pytest.mark.parametrize("shape", ["as-written", "disturbed", "crlf"])
+def test_the_block_path_gives_the_per_line_events_and_counts(chunk, shape, monkeypatch):
     lines = _lab_lines()
-    data = _disturbed(lines) if disturb else b"\n".join(lines) + b"\n"
+    data = {"as-written": lambda: b"\n".join(lines) + b"\n", "disturbed": lambda: _disturbed(lines),
+            "crlf": lambda: b"\r\n".join(lines) + b"\r\n"}[shape]()
     per_line = _parse(data, True, chunk, monkeypatch)
     by_block = _parse(data, False, chunk, monkeypatch)
     assert len(per_line[0]) > 1000
