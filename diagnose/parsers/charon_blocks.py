@@ -124,7 +124,11 @@ def parse_blocks(run: "_Run", items: Iterator["tuple[int, str] | TextBlock"]) ->
                 if tpl is None:
                     continue
                 thread = intern(thread, thread)
-                name = intern(name[:-1], name[:-1]) if name else None
+                if name:
+                    name = name[:-1]
+                    name = intern(name, name)
+                else:
+                    name = None
                 uid = intern(uid, uid) if uid else None
                 if tpl.sets_ctx and tpl.ctx_set is None:  # reads its thread's context (no_proposal)
                     ev = event(msg, ctx, lineno, raw, last_ts, thread, name, uid, thread_ctx, cache)
@@ -135,8 +139,8 @@ def parse_blocks(run: "_Run", items: Iterator["tuple[int, str] | TextBlock"]) ->
                         thread_ctx.setdefault(thread or "-", {})[key] = value
                     ev = Event(tpl.kind, path, lineno, raw, last_ts, side, uid or tpl.env_id,
                                name or tpl.env_name, thread, tpl.peer, tpl.spis, tpl.attrs)
-                if ev.kind == "ike_start":
-                    roles[ev.attrs["role"]] += 1
+                if tpl.kind == "ike_start":
+                    roles[tpl.attrs["role"]] += 1
                 events += 1
             if stream:
                 yield ev
