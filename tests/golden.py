@@ -5,19 +5,17 @@ twice, once as shipped and once with a module-level switch forcing the reference
 comparing the JSON reports as the CLI writes them.  ``GoldenComparison`` holds the cases:
 every sample folder, every sample log alone (in memory and streamed), every lab gateway log
 re-rendered in every prefix style of ``charon_styles``; a test module subclasses it and names
-its switch.  ``corpus_log`` is a 2 MB slice of the benchmark corpus for modules that add
-their own corpus test.
+its switch (a corpus slice, ``conftest.corpus_log``, is left to each module: what else it must
+show differs).
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from benchmarks.corpus import build
 from charon_styles import STYLES, rendered_sample_logs
 from diagnose.api import Options, diagnose_paths
 from samples_index import all_samples
@@ -38,12 +36,6 @@ def report_json(paths: list[str], streamed: bool, switch: tuple[ModuleType, str]
 def assert_same(paths: list[str], switch: tuple[ModuleType, str], monkeypatch, streamed: bool = False) -> None:
     fast = report_json(paths, streamed, switch, False, monkeypatch)
     assert fast == report_json(paths, streamed, switch, True, monkeypatch), paths
-
-
-@pytest.fixture(scope="module")
-def corpus_log(tmp_path_factory) -> Path:
-    [log] = build(tmp_path_factory.mktemp("corpus"), 2_000_000, 1)
-    return log
 
 
 class GoldenComparison:

@@ -18,7 +18,7 @@ import diagnose.stream as stream
 from diagnose.catalog.candidates import Candidates
 from diagnose.catalog.model import Condition, Decisive, Group, Pattern
 from diagnose.events import Event, Side
-from golden import GoldenComparison, corpus_log, report_json  # noqa: F401 (corpus_log: a fixture)
+from golden import GoldenComparison, report_json
 
 SWITCH = (candidates, "EVALUATE_ALL")
 

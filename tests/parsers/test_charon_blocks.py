@@ -21,7 +21,7 @@ from diagnose.input.reader import ReadStats, numbered_lines
 from diagnose.parsers import charon_blocks
 from diagnose.parsers.base import ParseContext
 from diagnose.parsers.charon import CharonParser
-from golden import SAMPLES, GoldenComparison, corpus_log, report_json  # noqa: F401 (corpus_log: a fixture)
+from golden import SAMPLES, GoldenComparison, report_json
 
 SWITCH = (charon_blocks, "PER_LINE")
 
