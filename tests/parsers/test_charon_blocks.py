@@ -30,8 +30,8 @@ class TestGolden(GoldenComparison):
     switch = SWITCH
 
 
-@pytest.mark.parametrize("streamed", [False, True], ids=["memory", "streamed"])
-def test_a_corpus_slice_gives_the_same_report_from_the_block_path(corpus_log, streamed, monkeypatch):
+def _count_per_line_calls(monkeypatch) -> dict[str, int]:
+    """How many lines the per-line parser read (``calls["n"]``), however they got there."""
     calls = {"n": 0}
     real = charon._Run.one
 
@@ -39,6 +39,12 @@ def test_a_corpus_slice_gives_the_same_report_from_the_block_path(corpus_log, st
         calls["n"] += 1
         return real(self, *a)
     monkeypatch.setattr(charon._Run, "one", counting)
+    return calls
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["memory", "streamed"])
+def test_a_corpus_slice_gives_the_same_report_from_the_block_path(corpus_log, streamed, monkeypatch):
+    calls = _count_per_line_calls(monkeypatch)
     fast = report_json([str(corpus_log)], streamed, SWITCH, False, monkeypatch)
     by_block, calls["n"] = calls["n"], 0
     per_line = report_json([str(corpus_log)], streamed, SWITCH, True, monkeypatch)
@@ -146,13 +152,7 @@ def test_a_log_that_changes_style_midway_gives_the_per_line_events(monkeypatch):
     lines = [ln.decode() for ln in _lab_lines()]
     data = ("\n".join(render(lines, "journal-systemd-short") + lines) + "\n").encode()
     monkeypatch.setattr(charon_blocks, "RETRY_AFTER", 2)
-    calls = {"n": 0}
-    real = charon._Run.one
-
-    def counting(self, *a):
-        calls["n"] += 1
-        return real(self, *a)
-    monkeypatch.setattr(charon._Run, "one", counting)
+    calls = _count_per_line_calls(monkeypatch)
     per_line = _parse(data, True, 4096, monkeypatch)
     calls["n"] = 0
     by_block = _parse(data, False, 4096, monkeypatch)
