@@ -63,11 +63,12 @@ class TriageCollector:
         self.last_by_peer: dict[str, tuple[tuple, str, Event]] = {}
 
     def feed(self, s: Session) -> None:
+        overcome = _overcome(s)
         if s.events and any(e.kind not in NOT_IKE for e in s.events):  # daemon chatter is no IKE session
             self.any_ike = True
             first = s.events[0]
             order = (first.time is not None, first.time or first.line, first.path, first.line)
-            if _failed(s):
+            if _failed(s, overcome):
                 self.failed.append((s.peer or s.path, order))
             elif s.outcome == "established":
                 self.established.setdefault(s.peer or s.path, []).append(order)
@@ -75,7 +76,6 @@ class TriageCollector:
             if latest is None or order > latest[0]:
                 self.last_by_peer[s.peer or s.path] = (order, s.outcome, s.events[-1])
         k = knowledge()
-        overcome = _overcome(s)
         for e in s.events:
             if e.kind == "message" and (self.last_message is None or _later(e, self.last_message)):
                 self.last_message = e
@@ -149,12 +149,12 @@ def _later(a: Event, b: Event) -> bool:
         (a.time is None or b.time is None or a.time == b.time) and (a.path, a.line) > (b.path, b.line))
 
 
-def _failed(s: Session) -> bool:
-    """Failed, and not by a benign retry alone; an established session is not failed."""
+def _failed(s: Session, overcome: set[int]) -> bool:
+    """Failed, and not by a benign retry alone or a step the session got over (``_overcome``);
+    an established session is not failed."""
     kinds = {e.kind for e in s.events}
     if "ike_established" in kinds:
         return False
-    overcome = _overcome(s)
     return any((e.kind in FAILURE_KINDS and not _benign(e) and id(e) not in overcome)
                or (e.kind == "message" and e.attrs.get("error_notify") and not _benign(e))
                or (e.kind == "log_notable" and e.attrs.get("severity") == "error") for e in s.events)
@@ -165,7 +165,10 @@ def _overcome(s: Session) -> set[int]:
     (the other family's "no virtual IP found" is then no failure), or a connection that did not
     fit ("peer requested EAP, config unacceptable") followed by charon switching to another."""
     out: set[int] = set()
-    addressed = any(e.kind == "virtual_ip" for e in s.events)
+    kinds = {e.kind for e in s.events}
+    if "virtual_ip_failed" not in kinds and "no_matching_config" not in kinds:
+        return out
+    addressed = "virtual_ip" in kinds
     candidates: list[int] = []
     for e in s.events:
         if addressed and e.kind == "virtual_ip_failed":
