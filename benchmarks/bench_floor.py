@@ -14,7 +14,9 @@ each as MB/s and as a ratio to plain reading:
 * ``re.findall`` — one ``findall`` of that prefix over the whole text: the per-line tuples
   are built in C, no Python loop at all;
 * ``reader``     — ikedoctor's reader (``numbered_lines``: CR/CRLF, NUL, bad UTF-8, long lines);
-* ``parse``      — the reader plus the charon parser (events);
+* ``parse``      — the reader plus the charon parser (events), whole blocks split by one
+  ``findall`` (``diagnose/parsers/charon_blocks.py``);
+* ``parse-lines`` — the same with ``charon_blocks.PER_LINE``: the per-line parser for every line;
 * ``diagnose``   — the whole pipeline (parse, year/zone settling, sessions, catalog, report);
 * ``stream``     — the same, in the two-pass streaming diagnosis (``diagnose.pipeline.streaming``) that
   logs above ``Options.stream_above`` take.
@@ -108,6 +110,14 @@ def steps(files: list[Path]) -> dict[str, Callable[[], object]]:
                 n += sum(1 for _ in CharonParser().parse(numbered_lines(f), ParseContext(path=str(p))))
         return n
 
+    def parse_lines() -> int:
+        from diagnose.parsers import charon_blocks
+        charon_blocks.PER_LINE = True
+        try:
+            return parse()
+        finally:
+            charon_blocks.PER_LINE = False
+
     def diagnose() -> int:
         from diagnose.api import Options, diagnose_paths
         return sum(len(diagnose_paths([str(p)], Options(stream_above=None)).findings) for p in files)
@@ -122,7 +132,8 @@ def steps(files: list[Path]) -> dict[str, Callable[[], object]]:
         return sum(len(diagnose_paths([str(p)], Options(focus=Focus(peer=PEER))).sessions) for p in files)
 
     return {"plain": plain, "split": split, "loop": loop, "re.match": match, "re.findall": findall,
-            "reader": reader, "parse": parse, "diagnose": diagnose, "stream": stream, "peer": peer}
+            "reader": reader, "parse": parse, "parse-lines": parse_lines, "diagnose": diagnose, "stream": stream,
+            "peer": peer}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,8 +56,12 @@ KINDS: dict[str, tuple[str, ...]] = {
     "ke_unsupported": ("method", "stage"),
     # configuration selection (responder)
     "config_lookup": ("local", "local_id", "remote", "remote_id"),
-    "config_selected": ("name",),
-    "no_matching_config": ("what", "local", "remote", "reason"),  # what: ike|peer|child
+    "config_selected": ("name", "how"),  # how: selected | switched (another one after the first did not fit)
+    # the responder picked a CHILD_SA configuration by traffic selectors (the child's name, for fixes)
+    "child_config_selected": ("name",),
+    # what: ike|peer|child, or candidate: a peer config that did not fit, after which charon
+    # switches to another one ("switching to peer config") or gives up ("no alternative config found")
+    "no_matching_config": ("what", "local", "remote", "reason"),
     # certificates
     "certreq_received": ("issuer",),
     "certreq_sent": ("issuer",),

@@ -11,10 +11,12 @@ read as nothing, and the report lists what no finding explains (``notable_lines`
 from __future__ import annotations
 
 import csv
+import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
+
 from .catalog.model import patterns_dir
 from .parsers.charon_table import Reference
 
@@ -35,6 +37,10 @@ class Knowledge:
     formats: Reference = field(default_factory=lambda: Reference({}, []))
     by_format: dict[str, Meaning] = field(default_factory=dict)
     topics: dict[str, Meaning] = field(default_factory=dict)
+    #: error notify name -> what receiving it means (RFC 7296 / RFC 2408 semantics)
+    notifies: dict[str, Meaning] = field(default_factory=dict)
+    #: format -> (text it contains, meaning) of the cases one format string covers
+    variants: dict[str, list[tuple[str, Meaning]]] = field(default_factory=dict)
 
     def topic(self, name: str) -> Meaning:
         """What a line of this topic means when its exact message is not known."""
@@ -44,6 +50,31 @@ class Knowledge:
         """The meaning of one bare charon message, or None if it is no known error/warning."""
         fmt = self.formats.format_of(msg)
         return None if fmt is None else self.by_format[fmt]
+
+    def refine(self, meaning: Meaning, text: str) -> Meaning:
+        """A line's meaning by what it names: a format's variant whose text it contains ("no
+        virtual IP found for %any6 ..." is not "... for %any ..."), or the notify it names
+        ("received AUTHENTICATION_FAILED notify error" says more than "received %N notify
+        error"). The variant's key keeps it apart from the plain format's."""
+        for contains, variant in self.variants.get(meaning.format, ()):
+            if contains in text:
+                return variant
+        if "notify" not in meaning.format:
+            return meaning
+        known = self.notify_in(text)
+        return meaning if known is None else replace(known, format=f"{meaning.format} [{known.format}]",
+                                                     severity=meaning.severity)
+
+    def notify_in(self, text: str) -> Meaning | None:
+        """The meaning of the first error notify a line names, keyed by the notify's name."""
+        for word in _NOTIFY_WORD.findall(text):
+            known = self.notifies.get(word)
+            if known is not None:
+                return known
+        return None
+
+
+_NOTIFY_WORD = re.compile(r"\b[A-Z][A-Z0-9_]{3,}\b")
 
 
 @lru_cache(maxsize=1)
@@ -57,6 +88,9 @@ def knowledge() -> Knowledge:
     formats = {f["format"]: f for f in meanings.get("format", [])}
     rows = csv.DictReader((folder / "charon-notable.tsv").read_text("utf-8").splitlines(), delimiter="\t",
                           quoting=csv.QUOTE_NONE)
+    for name, n in meanings.get("notify", {}).items():
+        k.notifies[name] = Meaning(format=name, severity="error", topic="notify", meaning=n.get("meaning", ""),
+                                   look_at=tuple(n.get("look_at", ())))
     for name, t in topics.items():
         k.topics[name] = Meaning(format="", severity=t.get("severity", "error"), topic=name,
                                  meaning=t.get("meaning", ""), look_at=tuple(t.get("look_at", ())))
@@ -69,4 +103,8 @@ def knowledge() -> Knowledge:
         first = fmt.split(" ", 1)[0]
         (k.formats.by_word.setdefault(first, []) if "%" not in first else k.formats.floating).append(fmt)
         k.by_format[fmt] = m
+        for v in formats.get(fmt, {}).get("variants", ()):
+            k.variants.setdefault(fmt, []).append((v["contains"], Meaning(
+                format=f"{fmt} [{v['contains']}]", severity=v.get("severity", m.severity), topic=m.topic,
+                meaning=v.get("meaning", m.meaning), look_at=tuple(v.get("look_at", m.look_at)))))
     return k

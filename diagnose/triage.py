@@ -10,8 +10,7 @@ next (``next_steps``), specific to what was missing.
 from __future__ import annotations
 
 import re
-from bisect import insort
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from .events import Event
@@ -23,7 +22,8 @@ MAX_NOTABLE = 20
 #: kinds that happen without any IKE traffic (the daemon's own life, the client's UI)
 NOT_IKE = frozenset({"daemon_start", "daemon_stop", "log_notable"})
 #: a failure event of one of these alone is part of a normal negotiation (the client retries)
-_BENIGN_NOTIFIES = frozenset({"INVALID_KE_PAYLOAD", "INVALID_KE", "COOKIE"})
+#: (a rekey collision answers TEMPORARY_FAILURE / CHILD_SA_NOT_FOUND and is retried)
+_BENIGN_NOTIFIES = frozenset({"INVALID_KE_PAYLOAD", "INVALID_KE", "COOKIE", "TEMPORARY_FAILURE", "CHILD_SA_NOT_FOUND"})
 GATEWAY_LOG_STEP = ("the gateway's log for this client at `ike 2, cfg 2` (strongswan.conf: charon { filelog { "
                     "<name> { path = /var/log/charon.log, default = 1, ike = 2, cfg = 2 } } }, or `journalctl -u "
                     "strongswan` on systemd), from before the client connects until it gives up")
@@ -50,25 +50,25 @@ class TriageCollector:
     """
 
     MAX_OCCURRENCES = 10_000  # per distinct message: lines kept to tell cited ones apart
-    SHOWN = 16  # per distinct message: candidates to show (a finding cites at most a few of them)
 
     def __init__(self) -> None:
         self.any_ike = False
         self.failed: list[tuple[str, tuple]] = []  # (peer, start order) of failed sessions
         self.established: dict[str, list[tuple]] = {}  # peer -> start orders of established sessions
         self.last_message: Event | None = None
-        self.shown: dict[str, list[NotableLine]] = {}
+        self.shown: dict[str, NotableLine] = {}
         self.where: dict[str, list[tuple[str, int]]] = {}
         self.extra: dict[str, int] = {}  # occurrences beyond MAX_OCCURRENCES
         #: per peer, its latest session: (start order, outcome, last event)
         self.last_by_peer: dict[str, tuple[tuple, str, Event]] = {}
 
     def feed(self, s: Session) -> None:
+        overcome = _overcome(s)
         if s.events and any(e.kind not in NOT_IKE for e in s.events):  # daemon chatter is no IKE session
             self.any_ike = True
             first = s.events[0]
             order = (first.time is not None, first.time or first.line, first.path, first.line)
-            if _failed(s):
+            if _failed(s, overcome):
                 self.failed.append((s.peer or s.path, order))
             elif s.outcome == "established":
                 self.established.setdefault(s.peer or s.path, []).append(order)
@@ -83,10 +83,11 @@ class TriageCollector:
             if found is None:
                 continue
             key, note = found
-            shown = self.shown.setdefault(key, [])  # the SHOWN earliest lines, whatever the feed order
-            if len(shown) < self.SHOWN or (e.path, e.line) < (shown[-1].path, shown[-1].line):
-                insort(shown, note, key=lambda n: (n.path, n.line))
-                del shown[self.SHOWN:]
+            if id(e) in overcome:
+                note = replace(note, severity="warning")
+            earliest = self.shown.get(key)  # the earliest line stands for its message, whatever the feed order
+            if earliest is None or (e.path, e.line) < (earliest.path, earliest.line):
+                self.shown[key] = note
             occ = self.where.setdefault(key, [])
             if len(occ) < self.MAX_OCCURRENCES:
                 occ.append((e.path, e.line))
@@ -100,7 +101,8 @@ class TriageCollector:
         stops_at = None
         if report.findings:
             status = "failure"
-        elif not self.any_ike and not any(n.severity == "error" for n in notable):
+        elif (not self.any_ike and not any(i.sa_lines for i in report.inputs)
+              and not any(n.severity == "error" for n in notable)):
             status = "no-ike"
             spans = [(i.first_time, i.last_time) for i in report.inputs if i.side == "server" and i.first_time]
             if spans:
@@ -135,15 +137,9 @@ class TriageCollector:
     def _notable(self, cited: set[tuple[str, int]]) -> list[NotableLine]:
         out = []
         for key, shown in self.shown.items():
-            left = [o for o in self.where[key] if o not in cited]
-            if not left:
-                continue
-            pick = min((n for n in shown if (n.path, n.line) not in cited), key=lambda n: (n.path, n.line),
-                       default=None)
-            if pick is None:  # every shown line is cited: another line of the same message stands in
-                path, line = min(left)
-                pick = NotableLine(**{**asdict(shown[0]), "path": path, "line": line})
-            out.append(replace(pick, count=len(left) + self.extra.get(key, 0)))
+            if any(o in cited for o in self.where[key]):
+                continue  # a message a finding cites once is explained however often it repeats
+            out.append(replace(shown, count=len(self.where[key]) + self.extra.get(key, 0)))
         out.sort(key=lambda n: (n.severity != "error", n.path, n.line))
         return out[:MAX_NOTABLE]
 
@@ -153,18 +149,43 @@ def _later(a: Event, b: Event) -> bool:
         (a.time is None or b.time is None or a.time == b.time) and (a.path, a.line) > (b.path, b.line))
 
 
-def _failed(s: Session) -> bool:
-    """Failed, and not by a benign retry alone; an established session is not failed."""
+def _failed(s: Session, overcome: set[int]) -> bool:
+    """Failed, and not by a benign retry alone or a step the session got over (``_overcome``);
+    an established session is not failed."""
     kinds = {e.kind for e in s.events}
     if "ike_established" in kinds:
         return False
-    return any((e.kind in FAILURE_KINDS and not _benign(e))
+    return any((e.kind in FAILURE_KINDS and not _benign(e) and id(e) not in overcome)
+               or (e.kind == "message" and e.attrs.get("error_notify") and not _benign(e))
                or (e.kind == "log_notable" and e.attrs.get("severity") == "error") for e in s.events)
+
+
+def _overcome(s: Session) -> set[int]:
+    """Failure events the same session shows were got over: an address of one family assigned
+    (the other family's "no virtual IP found" is then no failure), or a connection that did not
+    fit ("peer requested EAP, config unacceptable") followed by charon switching to another."""
+    out: set[int] = set()
+    kinds = {e.kind for e in s.events}
+    if "virtual_ip_failed" not in kinds and "no_matching_config" not in kinds:
+        return out
+    addressed = "virtual_ip" in kinds
+    candidates: list[int] = []
+    for e in s.events:
+        if addressed and e.kind == "virtual_ip_failed":
+            out.add(id(e))
+        elif e.kind == "no_matching_config" and e.attrs.get("what") == "candidate":
+            candidates.append(id(e))
+        elif e.kind == "config_selected" and e.attrs.get("how") == "switched":
+            out.update(candidates)
+            candidates.clear()
+    return out
 
 
 def _benign(e: Event) -> bool:
     if e.kind == "notify_error":
         return str(e.attrs.get("notify", "")) in _BENIGN_NOTIFIES
+    if e.kind == "message":
+        return str(e.attrs.get("error_notify") or "") in _BENIGN_NOTIFIES
     return False
 
 
@@ -179,17 +200,29 @@ def _notable(e: Event, k) -> tuple[str, NotableLine] | None:
     if e.kind in ("overlapping_sa", "proposal_mismatch"):
         return None
     meaning = k.by_format.get(e.attrs.get("format") or "") if e.kind == "log_notable" else None
+    if e.kind == "message":  # an IKE message that carries an error notify (N(AUTH_FAILED) ...)
+        notify = e.attrs.get("error_notify")
+        known = k.notifies.get(notify) if notify and not _benign(e) else None
+        if known is None:
+            return None
+        return f"notify:{notify}", NotableLine(path=e.path, line=e.line, text=e.text, side=e.side.value,
+                                               severity="error", meaning=known.meaning,
+                                               look_at=list(known.look_at))
     if meaning is not None:
         severity = meaning.severity
     elif e.kind == "log_notable":  # a line its own log marks as an error (Apple's message type)
         meaning = k.topic(e.attrs.get("topic") or "other")
         severity = e.attrs.get("severity") or "error"
     elif e.kind in FAILURE_KINDS and not _benign(e):
-        meaning = _meaning_of(_message_of(e.text))
+        meaning = _meaning_of(_message_of(e.text)) or k.notify_in(e.text)
         severity = "error"
     else:
         return None
     if meaning is not None:
+        refined = k.refine(meaning, e.text)
+        if refined is not meaning and refined.severity == "warning":
+            severity = "warning"  # a variant of the format that is no failure by itself
+        meaning = refined
         key = meaning.format or f"{e.kind}:{_message_of(e.text)[:160]}"
     else:  # an event kind the knowledge has no text for: one key per distinct attribute set
         key = f"{e.kind}:{sorted((name, str(value)) for name, value in e.attrs.items())}"

@@ -49,6 +49,11 @@ HISTORY = [
     "  (older charon's unnamed half-open deletion). The issue-14 entries were written without seeing",
     "  the corpus: on the 9 cases whose cause is one of them they ranked it first in 8 before any",
     "  change (public-109 needed its decisive line).",
+    "- 2026-12-05, later (field probing of one-line pastes): public-113 was answered with a wrong",
+    "  no-matching-config (70%) for a connection charon switched away from; fixed in general (a",
+    "  rejected candidate followed by 'switching to peer config' is no failure), so public-113 is no",
+    "  longer held out. public-127 was added with that round (a missing IPv6 pool had been called an",
+    "  exhausted pool); it was found by probing, not by the miners, and is not held out either.",
 ]
 
 

@@ -25,13 +25,19 @@ ERROR = re.compile(
     r"unacceptable|inacceptable|\binvalid\b|\berror\b|\brejected\b|\bdenied\b|\bmissing\b|does not match|"
     r"doesn't match|not supported|unsupported|\bexpired\b|\brevoked\b|\bis full\b|not responding|giving up|"
     r"\bviolat|\btoo (large|many|long|short)\b|\bnot allowed\b|\bmismatch|\bwithout\b.*\bconfig|untrusted|"
-    r"not trusted|\bno trusted\b|\bexceed", re.I)
+    r"not trusted|\bno trusted\b|\bexceed|\bno\b[^,;:]*\b(defined|configured|available)\b", re.I)
 WARNING = re.compile(r"\bretransmit|\bignor(e|ing)\b|\bdropping\b|\bdiscard|\bhalf open\b|\btimeout\b|"
                      r"\bunknown\b|\bnot (re)?authenticate|\bduplicate\b|\bdeleting\b.*\bdue to\b|"
                      r"\bclosing\b.*\bnot\b|\bunexpected\b|\bretry(ing)?\b", re.I)
 
 
+#: messages that name a missing thing and then say what charon does instead: no failure
+BENIGN = re.compile(r"\bdefault(s)? to\b|, using\b", re.I)
+
+
 def severity(fmt: str) -> str | None:
+    if BENIGN.search(fmt):
+        return None
     if ERROR.search(fmt):
         return "error"
     if WARNING.search(fmt):

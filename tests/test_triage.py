@@ -108,3 +108,69 @@ def test_a_gateway_log_with_no_ike_packet_says_nothing_reached_the_gateway(tmp_p
     assert report.status == "no-ike" and not report.failed
     assert report.verdict.startswith("NO IKE: nothing reached the gateway: charon logged at Nov 28 05:32:30")
     assert any("UDP 500 and 4500" in s for s in report.next_steps)
+
+
+def _line_of(sample: str, text: str) -> int:
+    return next(i for i, t in enumerate((SAMPLES / sample).read_text().splitlines(), 1) if text in t)
+
+
+def test_a_received_error_notify_is_explained_by_the_notify_it_names(tmp_path):
+    # the client's one line when the gateway rejects its certificate, and when no proposal fits
+    auth = "lab-client-cert-untrusted/client-charon.log"
+    prop = "lab-ike-proposal-mismatch-ios-legacy/client-charon.log"
+    a = _line_of(auth, "received AUTHENTICATION_FAILED notify error")
+    p = _line_of(prop, "received NO_PROPOSAL_CHOSEN notify error")
+    [na] = diagnose_paths([str(_cut(auth, a, a, tmp_path))]).notable_lines
+    assert "did not accept the other's credentials" in na.meaning
+    (tmp_path / "p").mkdir()
+    [np_] = diagnose_paths([str(_cut(prop, p, p, tmp_path / "p"))]).notable_lines
+    assert "accepted none of the algorithms" in np_.meaning and np_.meaning != na.meaning
+    assert any("proposals" in s for s in np_.look_at)
+
+
+def test_every_notify_meaning_names_a_notify_type():
+    names = {line.split("\t")[1] for line in
+             (Path(__file__).resolve().parents[1] / "diagnose" / "parsers" / "data" / "notify-types.tsv")
+             .read_text().splitlines()[1:] if line.strip()}
+    assert knowledge().notifies and set(knowledge().notifies) <= names
+
+
+def test_a_line_about_an_ike_sa_is_never_no_ike(tmp_path):
+    # one line of an IKE_SA in progress (the client asks for a virtual IP): something reached the gateway
+    sample = "lab-esp-proposal-mismatch/server-charon.log"
+    n = _line_of(sample, "peer requested virtual IP")
+    report = diagnose_paths([str(_cut(sample, n, n, tmp_path))])
+    assert report.status != "no-ike" and "nothing reached the gateway" not in report.verdict
+    assert report.inputs[0].sa_lines == 1
+
+
+def test_a_message_a_finding_cites_is_explained_in_all_its_repeats():
+    # the IKEv1 responder logs the undecryptable message once per retransmit; the finding cites some
+    report = diagnose_paths([str(SAMPLES / "lab-ikev1-psk-mismatch" / "server-charon.log")])
+    assert [f.id for f in report.findings] == ["psk-auth-failed"]
+    assert not any("decryption failed" in n.text for n in report.notable_lines)
+
+
+def test_an_unserved_ipv6_request_beside_an_assigned_ipv4_address_is_no_failure():
+    # iOS/macOS ask for IPv4 and IPv6; a gateway with an IPv4 pool only serves the first (public paste)
+    report = diagnose_paths([str(SAMPLES / "public-127-ipv4-assigned-no-ipv6-pool-slinarts")])
+    assert not report.findings and report.status == "inconclusive"
+    [n] = report.notable_lines
+    assert n.severity == "warning" and "IPv6" in n.meaning
+
+
+def test_a_connection_charon_switched_away_from_is_no_failure():
+    # "peer requested EAP, config inacceptable" then "switching to peer config ..." (public paste)
+    report = diagnose_paths([str(SAMPLES / "public-113-ios9-peer-requested-eap-switch")])
+    assert not report.findings and report.status == "inconclusive"
+    assert all(n.severity == "warning" for n in report.notable_lines)
+
+
+def test_an_ike_message_carrying_an_error_notify_is_a_failure_with_its_meaning(tmp_path):
+    # the gateway's own IKE_AUTH response with N(AUTH_FAILED), the one line a poster quotes
+    sample = "lab-client-cert-untrusted/server-charon.log"
+    n = _line_of(sample, "N(AUTH_FAILED)")
+    report = diagnose_paths([str(_cut(sample, n, n, tmp_path))])
+    assert report.status == "unidentified-failure" and report.failed
+    [note] = report.notable_lines
+    assert note.severity == "error" and "AUTHENTICATION_FAILED" in note.meaning

@@ -78,7 +78,8 @@ class Candidates:
         for d in pt.decisive:
             bits = 0
             for c in d.all:
-                bits |= self._bit(c)
+                if not c.absent:  # an absent condition is met by a unit without the event
+                    bits |= self._bit(c)
             decisive.append(bits)
         return _Plan([self._group_bits(g) for g in pt.required], decisive, veto)
 

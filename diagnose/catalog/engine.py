@@ -238,11 +238,15 @@ def _decisive_match(pattern: Pattern, events: list[Event], unit: str,
 
 def _decisive_hits(d: Decisive, events: list[Event], by_kind: dict[str, list[Event]] | None,
                    memo: Memo | None) -> list[tuple[Condition, list[Event]]] | None:
-    """Every condition's events, or None as soon as one has none."""
+    """Every condition's events, or None as soon as one has none (or an ``absent`` one has some)."""
     out = []
     for cond in d.all:
         found = _found(cond, events, by_kind, memo)
-        if not found:
+        if cond.absent:
+            if found:
+                return None
+            continue
+        if len(found) < max(cond.min_count, 1):
             return None
         out.append((cond, found))
     return out
@@ -350,7 +354,7 @@ def _field_value(value: Any, flt: str | None) -> str:
 
 
 #: how a value the log did not give reads in a fix (``<...>`` so nobody takes it for a real one)
-PLACEHOLDERS = {"connection": "your-connection", "offered": "client-proposals",
+PLACEHOLDERS = {"connection": "your-connection", "child": "your-child", "offered": "client-proposals",
                 "configured": "your-proposals", "expected": "server-name", "local_ts": "local-ts"}
 
 

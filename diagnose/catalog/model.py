@@ -233,8 +233,9 @@ def _decisive(path: str, key: str, raw: Any, base: float) -> Decisive:
     if not isinstance(conds, list) or not conds:
         raise CatalogError(path, f"{key}.all", "needs a non-empty list of conditions")
     parsed = [_cond(path, f"{key}.all[{i}]", c) for i, c in enumerate(conds)]
-    if any(c.absent for c in parsed):
-        raise CatalogError(path, f"{key}.all", "decisive lines are lines that are there: no 'absent' conditions")
+    if all(c.absent for c in parsed):
+        raise CatalogError(path, f"{key}.all", "decisive lines are lines that are there: at least one condition "
+                                               "without 'absent' (an absent one only says what must not follow)")
     conf = float(raw.get("confidence", 0.5))
     if not 0 < conf < base:
         raise CatalogError(path, f"{key}.confidence", f"must be in (0, base_confidence={base}): a fragment "

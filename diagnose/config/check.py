@@ -15,7 +15,7 @@ from .certs import CertInfo, PasswordPrompt, load_certificates
 from .ipsec_conf import load_ipsec_conf, looks_like_ipsec_conf
 from .model import ServerConfig
 from .profile import Profile, load_profile
-from .rules import Context, Result, evaluate, load_rules, resolve_clients
+from .rules import Context, FixAction, Result, evaluate, load_rules, resolve_clients
 from .swanctl_conf import load_swanctl, resolve_pools
 
 DEFAULT_CLIENTS = ["ios-16", "macos-13"]
@@ -100,6 +100,7 @@ def _finding(res: Result) -> Finding:
         confidence=round(res.confidence if res.confidence is not None else spec.confidence, 2),
         side="config", root_cause=" ".join(root.split()), fix=fix.strip(),
         evidence=list(res.evidence), session=res.connection, references=list(spec.references), notes=notes,
+        fix_snippets=[v.snippet() for v in res.values.values() if isinstance(v, FixAction)],
     )
 
 
@@ -158,10 +159,13 @@ def _report(inputs: Inputs, ctx: Context, results: list[Result]) -> Report:
         report.warnings.append(f"not evaluated ({reason}): {', '.join(dict.fromkeys(rules))}")
     failures = [f for f in report.findings if not is_advisory(f)]
     if failures:
+        report.status = "failure"
         report.verdict = f"{len(failures)} configuration problem(s) will make Apple clients fail"
     elif report.findings:
+        report.status = "advisory"
         report.verdict = "no certain failure; advisories only"
     else:
+        report.status = "healthy"
         report.verdict = "nothing in the configuration will fail for " + ", ".join(c.id for c in ctx.clients)
     return report
 

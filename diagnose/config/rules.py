@@ -112,7 +112,7 @@ class Result:
     connection: str | None = None
     clients: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
-    values: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str | FixAction] = field(default_factory=dict)
     confidence: float | None = None
     notes: list[str] = field(default_factory=list)
     reason: str = ""
@@ -142,24 +142,58 @@ def _fmt(conn: Connection) -> str:
     return "ipsec" if conn.source_format == "ipsec.conf" else "swanctl"
 
 
+@dataclass(frozen=True, slots=True)
+class FixAction:
+    """A fix as prose for the finding's box and as settings a support engineer can copy.
+
+    It formats as its prose, so rule templates keep writing ``{action}``; ``check`` turns it into a
+    snippet printed outside the box, one setting per line in the syntax of the file it is about.
+    """
+
+    prose: str
+    settings: tuple[str, ...]
+    lang: str  # swanctl | ipsec.conf
+    where: str  # the line to change, or the section to add to, said for a reader
+    path: str | None = None
+    line: int = 0  # the line replaced, or the section's opening line the settings go under
+    old: str | None = None  # the line being replaced
+
+    def __str__(self) -> str:
+        return self.prose
+
+    def snippet(self) -> dict[str, str | int]:
+        """A report snippet; ``mode``/``path``/``line`` let a tool apply it (tests do)."""
+        replace = self.old is not None
+        title = f"{self.where}: replace `{self.old}` with" if replace else f"{self.where}: add"
+        return {"lang": self.lang, "title": title, "text": "\n".join(self.settings) + "\n",
+                "mode": "replace" if replace else "add", "path": self.path or "", "line": self.line}
+
+
 def action(spec: RuleSpec, conn: Connection, val: Val | None, section: Loc | None = None,
-           change: str | None = None) -> str:
+           change: str | None = None) -> FixAction:
     """'change `x` at f:l to `y`' or 'add `y` to connection 'c' (f:l)'; several settings are
     listed one per line below the instruction, each as the file it is about writes it."""
     new = change or spec.change.get(_fmt(conn), "")
-    settings = [new] if isinstance(new, str) else list(new)
+    settings = (new,) if isinstance(new, str) else tuple(new)
+    lang = "ipsec.conf" if _fmt(conn) == "ipsec" else "swanctl"
     if val is not None and val.loc is not None:
+        old: str | None = val.loc.text.strip()
+        path, line = val.loc.path, val.loc.line
+        place = f"{path} (line {line})"
         head = f"change `{val.loc.text}` at {val.loc.path}:{val.loc.line} to"
     else:
+        old = None
         anchor = section or conn.loc
-        where = f" ({anchor.path}:{anchor.line})" if anchor else ""
+        path, line = (anchor.path, anchor.line) if anchor else (None, 0)
         label = f"section '{anchor.text.rstrip('{ ').strip()}'" if section and anchor else f"connection '{conn.name}'"
-        if len(settings) == 1:
-            return f"add `{settings[0]}` to {label}{where}"
-        head = f"add to {label}{where} these lines"
-    if len(settings) == 1:
-        return f"{head} `{settings[0]}`"
-    return head + ":\n" + "\n".join(f"    {s}" for s in settings)
+        place = f"{label} in {anchor.path} (line {anchor.line})" if anchor else label
+        where = f" ({anchor.path}:{anchor.line})" if anchor else ""
+        head = f"add `{settings[0]}` to {label}{where}" if len(settings) == 1 else f"add to {label}{where} these lines"
+    if len(settings) != 1:
+        prose = head + ":\n" + "\n".join(f"    {s}" for s in settings)
+    else:
+        prose = head if old is None else f"{head} `{settings[0]}`"
+    return FixAction(prose, settings, lang, place, path, line, old)
 
 
 def _evs(*items: Evidence | None) -> list[Evidence]:

@@ -12,6 +12,7 @@ from typing import Callable
 from ..errors import InputError
 from ..parsers.base import LogParser
 from .paste import Piece, Wrap, rejoin_head, wrap_of
+from .not_a_log import recognise
 from ..parsers.registry import PARSERS, by_name
 
 HEAD_LINES = 200
@@ -79,6 +80,9 @@ def choose_parser(name: str, head: list[str], forced: str | None = None,
                     key=lambda t: (-t[0], t[1]))
     best_score, _, best = scored[0]
     if best_score < THRESHOLD:
+        other = recognise(lines)
+        if other is not None:
+            raise InputError(name, f"this is {other.what}: {other.shows}", other.instead)
         raise InputError(name, "unknown log format",
                          "expected strongSwan charon, macOS/iOS `log show` or racoon output; "
                          "use --log-format to force one")

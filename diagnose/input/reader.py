@@ -69,6 +69,21 @@ def _decode(raw: bytes, start: int, st: ReadStats, cut: bool) -> str:
         return raw.decode("utf-8", errors="replace")
 
 
+def _clean_text(block: bytes, end: int, parts: list[bytes], max_line: int) -> str | None:
+    """The block's complete lines decoded in one call, or None when one needs repair.
+
+    Decoding per line costs more than the rest of reading; a block with no NUL, no invalid
+    UTF-8 and no over-long line (nearly every block of a real log) decodes as a whole, and
+    since LF never occurs inside a UTF-8 sequence its lines are exactly the byte lines.
+    """
+    if not parts or b"\x00" in block or max(map(len, parts)) > max_line:
+        return None
+    try:
+        return block[:end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def _skippable(block: bytes, pick: Pick, max_line: int) -> int:
     """How many whole lines the block has when they all need no repair and ``pick`` wants none of
     them (they are only counted), else 0.
@@ -97,33 +112,57 @@ def _clean_bytes(block: bytes, end: int, parts: list[bytes], max_line: int) -> b
     return True
 
 
-def _clean_text(block: bytes, end: int, parts: list[bytes], max_line: int) -> list[str] | None:
-    """The block's complete lines decoded in one call, or None when one needs repair.
+@dataclass(slots=True)
+class TextBlock:
+    """Whole lines of one read block, decoded at once: ``first`` is the first one's number,
+    ``text`` the ``count`` lines joined by LF (no line end after the last, CRLF as LF)."""
 
-    Decoding per line costs more than the rest of reading; a block with no NUL, no invalid
-    UTF-8 and no over-long line (nearly every block of a real log) decodes as a whole, and
-    since LF never occurs inside a UTF-8 sequence its lines are exactly the byte lines.
-    """
-    if not parts or b"\x00" in block or max(map(len, parts)) > max_line:
-        return None
-    try:
-        text = block[:end].decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    lines = text.split("\n")
-    lines.pop()  # after the final LF
-    return lines
+    first: int
+    count: int
+    text: str
 
 
-def numbered_lines(stream: BinaryIO, stats: ReadStats | None = None,
-                   max_line: int = MAX_LINE, chunk: int = CHUNK, pick: Pick | None = None) -> Iterator[tuple[int, str]]:
+class NumberedLines:
+    """``numbered_lines``' iterator of ``(lineno, text)``; before it is iterated, ``blocks()``
+    gives the same lines as ``TextBlock``s where a block needed no repair (and as
+    ``(lineno, text)`` where it did), for a parser that splits whole blocks in C."""
+
+    __slots__ = ("_args", "_it")
+
+    def __init__(self, *args) -> None:
+        self._args = args
+        self._it: Iterator | None = None
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        if self._it is None:
+            stream, st, max_line, chunk, pick = self._args
+            self._it = _numbered(stream, st, max_line, chunk, False, pick)
+        return self._it
+
+    def __next__(self) -> tuple[int, str]:
+        return next(iter(self))
+
+    def blocks(self, chunk: int | None = None) -> "Iterator[tuple[int, str] | TextBlock]":
+        if self._it is not None:
+            raise RuntimeError("blocks() after the lines were read")
+        stream, st, max_line, default, pick = self._args
+        self._it = _numbered(stream, st, max_line, chunk or default, True, pick)
+        return self._it
+
+
+def numbered_lines(stream: BinaryIO, stats: ReadStats | None = None, max_line: int = MAX_LINE,
+                   chunk: int = CHUNK, pick: Pick | None = None) -> NumberedLines:
     """Yield ``(lineno, text)`` for every line, 1-based, without its line end.
 
     ``stats`` is filled as lines are read and complete when the iterator ends. With ``pick``
-    (``pipeline.gate``) only the lines it picks from each block of whole lines are decoded and
-    yielded; every line is still read, numbered and counted.
+    (``pipeline.gate``) only the lines it picks are decoded and yielded (as ``(lineno, text)``,
+    also from ``blocks()``); every line is still read, numbered and counted.
     """
-    st = stats if stats is not None else ReadStats()
+    return NumberedLines(stream, stats if stats is not None else ReadStats(), max_line, chunk, pick)
+
+
+def _numbered(stream: BinaryIO, st: ReadStats, max_line: int, chunk: int,
+              blocks: bool, pick: Pick | None) -> "Iterator[tuple[int, str] | TextBlock]":
     lineno = 0
     total = 0  # bytes read from the stream so far
     carry = b""  # an unfinished line (at most max_line bytes), or a held-back CR
@@ -161,8 +200,17 @@ def numbered_lines(stream: BinaryIO, stats: ReadStats | None = None,
             pos = len(block) - len(last)
         clean = (_clean_text(block, len(block) - len(last), parts, max_line)
                  if not skipping and pick is None else None)
-        if clean is not None:  # the common block: every line whole, valid UTF-8, no NUL
-            for text in clean:
+        if clean is not None and blocks:
+            # every CR left is the first half of a CRLF (lone ones became LF above), and a
+            # line loses its CR below: so dropping each CRLF's CR gives the same lines
+            yield TextBlock(lineno + 1, len(parts), (clean.replace("\r\n", "\n") if "\r" in clean else clean)[:-1])
+            lineno += len(parts)
+            parts = []
+            pos = len(block) - len(last)
+        elif clean is not None:  # the common block: every line whole, valid UTF-8, no NUL
+            lines = clean.split("\n")
+            lines.pop()  # after the final LF
+            for text in lines:
                 lineno += 1
                 yield lineno, text[:-1] if text.endswith("\r") else text
             parts = []

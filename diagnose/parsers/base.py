@@ -23,6 +23,9 @@ class ParseStats:
     recognised: int = 0  # lines whose prefix/shape belongs to the format
     events: int = 0
     unparsed: int = 0  # lines the parser could not place at all
+    #: lines about an IKE_SA (an SA name/id in the prefix, or charon's IKE/ENC/CHD groups): a log
+    #: with some is no "nothing reached the gateway" log, even when none of them became an event
+    sa_lines: int = 0
     unparsed_examples: list[tuple[int, str]] = field(default_factory=list)
     #: the first and last time stamp as the log prints them: the span the log covers (a gateway
     #: log with no IKE packet in it says for how long nothing arrived)

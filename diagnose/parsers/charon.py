@@ -22,6 +22,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 import regex
@@ -29,6 +30,7 @@ import regex
 from ..events import Event, Side
 from ..knowledge import knowledge
 from ..timeparse import Clock
+from . import charon_blocks
 from .base import ParseContext
 from .charon_table import MATCH_TIMEOUT, ends_literally, expand_summary, reference, resolve_plan, table
 
@@ -48,6 +50,8 @@ _SWANCTL_INIT = regex.compile(r"^\[(?P<group>[A-Z]{3})\] ")
 # a log shipper's line prefix (``docker compose logs``: ``strongswan-gw-1  | ``), for rejoining
 _SHIPPER = regex.compile(r"^[\w.\-]+ +\| ")
 _CHARON_TAGS = ("charon", "charon-systemd", "ipsec", "charon-cmd", "charon-nm", "swanctl", "strongswan")
+#: charon's log groups whose lines are about one IKE_SA or CHILD_SA, never the daemon's start-up
+_SA_GROUPS = frozenset({"IKE", "ENC", "CHD"})
 _GROUPS = frozenset("DMN MGR IKE CHD JOB WCH CFG KNL NET ASN ENC TNC IMC IMV PTS TLS APP ESP LIB".split())
 
 
@@ -134,49 +138,13 @@ class CharonParser:
 
     # -- parsing -----------------------------------------------------------
     def parse(self, lines: Iterable[tuple[int, str]], ctx: ParseContext) -> Iterator[Event]:
-        clock = Clock(year=ctx.year, tz=ctx.tz)
-        stats = ctx.stats
-        thread_ctx: dict[str, dict[str, Any]] = {}
-        last_ts_text: str | None = None
-        last_ts: datetime | None = None
-        roles = {"initiator": 0, "responder": 0}
-        pending: list[Event] = []
-        cache: dict[str, _Template | None] = {}
-        strings: dict[str | None, str | None] = {}
-        for lineno, raw in lines:
-            stats.lines += 1
-            line = raw.rstrip()
-            if not line:  # empty or only whitespace
-                continue
-            parsed = self._split(line, clock, last_ts_text, last_ts)
-            if parsed is None:
-                stats.miss(lineno, raw)
-                continue
-            ts_text, ts, thread, group, name, ike_id, msg = parsed
-            # one string object per distinct thread/SA name/id: events keep them for the whole run
-            thread, name, ike_id = (strings.setdefault(thread, thread), strings.setdefault(name, name),
-                                    strings.setdefault(ike_id, ike_id))
-            if ts_text is not last_ts_text:
-                stats.saw_time(ts_text)
-            last_ts_text, last_ts = ts_text, ts
-            stats.recognised += 1
-            ev = self._event(msg.strip(), ctx, lineno, raw, ts, thread, name, ike_id, thread_ctx, cache)
-            if ev is None:
-                continue
-            if ev.kind == "ike_start":
-                roles[ev.attrs["role"]] += 1
-            stats.events += 1
-            if ctx.stream:
-                yield ev
-            else:
-                pending.append(ev)
-        side = ctx.side
-        if side is Side.UNKNOWN:
-            side = Side.CLIENT if roles["initiator"] > roles["responder"] else Side.SERVER
-        for ev in pending:
-            ev.side = side
-            yield ev
-        ctx.side = side
+        run = _Run(self, ctx)
+        blocks = None if charon_blocks.PER_LINE else getattr(lines, "blocks", None)
+        if blocks is not None:  # whole decoded blocks: split in C (``charon_blocks``)
+            yield from charon_blocks.parse_blocks(run, blocks(charon_blocks.BLOCK_BYTES))
+        else:
+            yield from run.lines(lines)
+        yield from run.finish()
 
     def _split(self, line: str, clock: Clock, last_text: str | None, last_ts: datetime | None):
         """Return (ts_text, time, thread, group, name, id, message) or None."""
@@ -260,10 +228,7 @@ class CharonParser:
                thread_ctx: dict[str, dict[str, Any]], cache: dict[str, "_Template | None"]) -> Event | None:
         tpl = cache.get(msg, _MISSING)
         if tpl is _MISSING:
-            if len(cache) >= _CACHE_MAX:  # bounded: unique lines (packets with ports) must not pile up
-                cache.clear()
-            hit = table().match(msg)
-            tpl = cache[msg] = _template(*hit) if hit is not None else _notable(msg)
+            tpl = lookup(msg, cache)
         if tpl is None:
             return None
         # events of one message text share its attribute dict: nothing mutates an event's
@@ -279,14 +244,88 @@ class CharonParser:
                 attrs["proto"] = fixed.get("proto") or tc.get("proto") or (
                     "IKE" if exch in _IKE_INIT_EXCHANGES else "ESP")
                 attrs["stage"] = fixed.get("stage") or _STAGES.get(exch or "", "unknown")
-            elif kind == "proposals_received":
-                tc["proto"] = attrs["proto"]
             else:
-                tc["exchange"] = attrs.get("exchange")
+                key, value = tpl.ctx_set  # type: ignore[misc]
+                tc[key] = value
         return Event(
             kind=kind, path=ctx.path, line=lineno, text=raw, time=ts, side=ctx.side,
             ike_id=ike_id or tpl.env_id,  # prefixes give ids as text already
             ike_name=name or tpl.env_name, thread=thread, peer=tpl.peer, spis=tpl.spis, attrs=attrs)
+
+
+class _Run:
+    """One input's parse: the clock, the last time stamp, per-thread context, the template
+    cache and the events held until the side is known.  ``one`` reads one line;
+    ``charon_blocks`` reads most lines of a block itself and hands the rest to ``one``."""
+
+    __slots__ = ("parser", "ctx", "clock", "stats", "thread_ctx", "last_ts_text", "last_ts", "roles",
+                 "pending", "cache", "strings")
+
+    def __init__(self, parser: "CharonParser", ctx: ParseContext) -> None:
+        self.parser, self.ctx = parser, ctx
+        self.clock = Clock(year=ctx.year, tz=ctx.tz)
+        self.stats = ctx.stats
+        self.thread_ctx: dict[str, dict[str, Any]] = {}
+        self.last_ts_text: str | None = None
+        self.last_ts: datetime | None = None
+        self.roles = {"initiator": 0, "responder": 0}
+        self.pending: list[Event] = []
+        self.cache: dict[str, _Template | None] = {}
+        self.strings: dict[str | None, str | None] = {}
+
+    def lines(self, lines: Iterable[tuple[int, str]]) -> Iterator[Event]:
+        stats, one, stream, pending = self.stats, self.one, self.ctx.stream, self.pending
+        for lineno, raw in lines:
+            stats.lines += 1
+            ev = one(lineno, raw)
+            if ev is None:
+                continue
+            if stream:
+                yield ev
+            else:
+                pending.append(ev)
+
+    def one(self, lineno: int, raw: str) -> Event | None:
+        """The event of one line (counted in ``stats.lines`` by the caller), or None."""
+        stats = self.stats
+        line = raw.rstrip()
+        if not line:  # empty or only whitespace
+            return None
+        last_ts_text = self.last_ts_text
+        parsed = self.parser._split(line, self.clock, last_ts_text, self.last_ts)
+        if parsed is None:
+            stats.miss(lineno, raw)
+            return None
+        ts_text, ts, thread, group, name, ike_id, msg = parsed
+        # one string object per distinct thread/SA name/id: events keep them for the whole run
+        strings = self.strings
+        thread, name, ike_id = (strings.setdefault(thread, thread), strings.setdefault(name, name),
+                                strings.setdefault(ike_id, ike_id))
+        if ts_text is not last_ts_text:
+            stats.saw_time(ts_text)
+        self.last_ts_text, self.last_ts = ts_text, ts
+        stats.recognised += 1
+        if ike_id is not None or group in _SA_GROUPS:
+            stats.sa_lines += 1
+        ev = self.parser._event(msg.strip(), self.ctx, lineno, raw, ts, thread, name, ike_id, self.thread_ctx,
+                                self.cache)
+        if ev is None:
+            return None
+        if ev.kind == "ike_start":
+            self.roles[ev.attrs["role"]] += 1
+        stats.events += 1
+        return ev
+
+    def finish(self) -> Iterator[Event]:
+        """The held events, with the side the log shows (``ctx.side`` is set to it)."""
+        ctx = self.ctx
+        side = ctx.side
+        if side is Side.UNKNOWN:
+            side = Side.CLIENT if self.roles["initiator"] > self.roles["responder"] else Side.SERVER
+        for ev in self.pending:
+            ev.side = side
+            yield ev
+        ctx.side = side
 
 
 _MISSING: Any = object()
@@ -296,14 +335,15 @@ _STAGES = {"IKE_SA_INIT": "ike_init", "IKE_AUTH": "ike_auth", "CREATE_CHILD_SA":
            "QUICK_MODE": "quick_mode", "ID_PROT": "ike_init", "AGGRESSIVE": "ike_init"}
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class _Template:
     """Everything an event takes from its message text alone.
 
     Busy gateways print the same few message texts thousands of times (``parsed IKE_AUTH
     request 1 [ ... ]``), so the table match and attribute building run once per distinct
     text; only the per-thread context (``no_proposal`` needs the exchange a thread is in)
-    is applied per line.
+    is applied per line.  Not frozen: a frozen dataclass sets each field through
+    ``object.__setattr__``, a fifth of building one per new text (nothing assigns to it).
     """
 
     kind: str
@@ -313,6 +353,18 @@ class _Template:
     env_id: str | None
     env_name: str | None
     sets_ctx: bool  # the event reads or updates its thread's context
+    #: what it writes there (the protocol proposals are received for, or the exchange a
+    #: message belongs to); None when it reads the context instead (``no_proposal``)
+    ctx_set: tuple[str, Any] | None = None
+
+
+def lookup(msg: str, cache: dict[str, "_Template | None"]) -> "_Template | None":
+    """Match a message text not in ``cache`` yet, and remember its template (or None)."""
+    if len(cache) >= _CACHE_MAX:  # bounded: unique lines (packets with ports) must not pile up
+        cache.clear()
+    hit = table().match(msg)
+    tpl = cache[msg] = _template(*hit) if hit is not None else _notable(msg)
+    return tpl
 
 
 def _template(rule, m) -> _Template:
@@ -361,8 +413,11 @@ def _template(rule, m) -> _Template:
     if isinstance(peer, str):
         peer = split_port(peer)[0]
     spis = tuple(str(envelope["_spis"]).split()) if envelope.get("_spis") else ()
+    ctx_set = None
+    if sets_ctx and kind != "no_proposal":
+        ctx_set = ("proto", attrs["proto"]) if kind == "proposals_received" else ("exchange", attrs.get("exchange"))
     return _Template(kind=kind, attrs=attrs, peer=peer, spis=spis, env_id=str(envelope["_id"]) if envelope.get("_id") else None,
-                     env_name=envelope.get("_name"), sets_ctx=sets_ctx)
+                     env_name=envelope.get("_name"), sets_ctx=sets_ctx, ctx_set=ctx_set)
 
 
 def _notable(msg: str) -> "_Template | None":
@@ -380,9 +435,11 @@ def known_message(msg: str) -> bool:
     return table().match(msg.strip()) is not None or reference().knows(msg)
 
 
+@lru_cache(maxsize=4096)
 def split_port(value: str) -> tuple[str, int | None]:
     """``1.2.3.4[500]`` -> (``1.2.3.4``, 500); a masked port (``[port]``) is no number; a masked
-    address in brackets (``[redacted]``) is the address, not a port."""
+    address in brackets (``[redacted]``) is the address, not a port.  Remembered: a client's
+    address and port recur in every packet line of its session (each a new message text)."""
     if value.endswith("]"):
         i = value.rfind("[")
         if i > 0:

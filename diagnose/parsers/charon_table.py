@@ -9,6 +9,7 @@ builds event attributes from the captures.
 from __future__ import annotations
 
 import csv
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,6 +37,10 @@ _SPEC = {
     "%hu": r"(\d+)", "%.8x": r"([0-9a-fA-F]{8})", "%08x": r"([0-9a-fA-F]{8})", "%02X": r"([0-9A-Fa-f]{2})", "%.2x": r"([0-9a-fA-F]{2})",
     "%B": r"(.*)", "%#B": r"(.*)", "%b": r"(.*)",
 }
+#: conversions whose capture is one token without spaces (``%H``'s bracketed or ``<...>`` mask
+#: alternatives end at their closing bracket): a format of only these matches in linear time
+_TOKEN_SPECS = frozenset({"%%", "%H", "%#H", "%d", "%u", "%zu", "%zd", "%llu", "%lu", "%hu", "%.8x", "%08x",
+                          "%02X", "%.2x"})
 _SPEC_RX = regex.compile(r"%%|" + "|".join(regex.escape(k) for k in sorted(_SPEC, key=len, reverse=True)))
 
 MATCH_TIMEOUT = 0.05  # seconds; a pathological line must not hang a batch
@@ -55,6 +60,11 @@ class MessageRule:
     plan: tuple[tuple[str, bool, Any], ...] = ()  # (key, is envelope key, compiled value)
     enum_tokens: bool = False
     _rx: Any = None
+    #: every conversion prints one space-free token (addresses, numbers, enum names): the regex
+    #: cannot backtrack more than a token's length, so stdlib ``re`` runs it without a timeout
+    #: (the ``regex`` timeout alone cost twice the match, per new packet text)
+    linear: bool = False
+    _linear_rx: Any = None
 
     @property
     def rx(self) -> Any:
@@ -63,6 +73,14 @@ class MessageRule:
         if self._rx is None:
             self._rx = compile_format(self.format, self.enum_tokens)[0]
         return self._rx
+
+    def match(self, msg: str) -> Any:
+        """The whole message against the format (``TimeoutError`` on a pathological line)."""
+        if self.linear:
+            if self._linear_rx is None:
+                self._linear_rx = re.compile(self.rx.pattern)
+            return self._linear_rx.match(msg)
+        return self.rx.match(msg, timeout=MATCH_TIMEOUT)
 
 
 def literals_of(fmt: str) -> tuple[str, ...]:
@@ -161,8 +179,11 @@ def _load_rules() -> list[MessageRule]:
             groups = sum(1 for m in _SPEC_RX.finditer(fmt.strip()) if m.group() != "%%")
             first = fmt.strip().split(" ", 1)[0]
             plan = tuple((k, k.startswith("_"), _static(compile_value(v), groups)) for k, v in attrs.items())
+            enum_tokens = bool(entry.get("enum_tokens", False))
+            linear = all(c.group() in _TOKEN_SPECS or (enum_tokens and c.group() == "%N")
+                         for c in _SPEC_RX.finditer(fmt.strip()))
             rules.append(MessageRule(kind, fmt, groups, attrs, None if "%" in first else first, literals_of(fmt),
-                                     plan, bool(entry.get("enum_tokens", False))))
+                                     plan, enum_tokens, linear=linear))
     return rules
 
 
@@ -182,7 +203,7 @@ class Table:
             if lit is not None:
                 continue
             try:
-                m = rule.rx.match(msg, timeout=MATCH_TIMEOUT)
+                m = rule.match(msg)
             except TimeoutError:  # a pathological line: this rule cannot place it, try the next
                 continue
             if m:

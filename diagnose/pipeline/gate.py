@@ -61,6 +61,7 @@ _BLOCK = 1024 * 1024
 #: a prefix without an SA id, as the parser finds it (``parsers.charon._BODY``)
 _BODY = re.compile(rb"(?:^|(?<=\s))(\d{2,})\[([A-Z]{3})[0-4]?\] ")
 _GROUPS = frozenset(b"DMN MGR IKE CHD JOB WCH CFG KNL NET ASN ENC TNC IMC IMV PTS TLS APP ESP LIB".split())
+_SA_GROUPS = frozenset({b"IKE", b"ENC", b"CHD"})  # ``parsers.charon._SA_GROUPS``
 #: where a prefix without an SA id may be (each checked on its line)
 _LOOSE = re.compile(rb"\[[A-Z]{3}[0-4]?\] (?!<)")
 #: a line's thread: ``NN[GRP]`` (the ``(?:^|\s)`` keeps ``name[12]`` in a message out)
@@ -101,6 +102,7 @@ class GatePlan:
     first_time: str | None = None
     last_time: str | None = None
     latest: dict[int, bytes | None] = field(default_factory=dict)  # see ``Gate.newest_sa``
+    sa_lines: int = 0  # lines about an IKE_SA, as the parser counts them (``ParseStats.sa_lines``)
 
 
 @dataclass(slots=True)
@@ -110,6 +112,7 @@ class Gate:
     plan: GatePlan
     skipped: int = 0
     seen: int = 0  # lines the reader has offered so far
+    kept_sa: int = 0  # of the lines picked, those about an IKE_SA (the parser counts them itself)
 
     def skips(self, count: int) -> bool:
         keep = self.plan.keep
@@ -125,7 +128,9 @@ class Gate:
         base, self.seen = self.seen + 1, self.seen + len(lines)  # line numbers are 1-based
         lo, hi = bisect_left(keep, base), bisect_left(keep, base + len(lines))
         self.skipped += len(lines) - (hi - lo)
-        return [n - base for n in keep[lo:hi]]
+        picked = [n - base for n in keep[lo:hi]]
+        self.kept_sa += sum(1 for i in picked if _about_sa(lines[i]))
+        return picked
 
     def account(self, stats: ParseStats) -> None:
         """Count the skipped lines as the parser would have (each a charon line: its prefix carries
@@ -133,6 +138,7 @@ class Gate:
         if self.skipped:
             stats.lines += self.skipped
             stats.recognised += self.skipped
+            stats.sa_lines += self.plan.sa_lines - self.kept_sa
             stats.first_time, stats.last_time = self.plan.first_time, self.plan.last_time
 
     def newest_sa(self, line: int) -> str | None:
@@ -189,6 +195,7 @@ class _Learner:
         self.open: set[bytes] = set()  # threads whose kept job goes on in the next block
         self.initiators = self.responders = 0
         self.latest: dict[int, bytes | None] = {}  # line without an SA id -> the newest SA's id before it
+        self.sa_lines = 0
         self.events: dict[bytes, bool] = {}  # ``NN[GRP] message`` -> whether the parser makes an event of it
 
     def run(self, stream: BinaryIO) -> GatePlan | None:
@@ -214,7 +221,7 @@ class _Learner:
                 break
         side = Side.CLIENT if self.initiators > self.responders else Side.SERVER
         return GatePlan(self.address, frozenset(self.ids), array("q", sorted(self.keep)), side,
-                        _first_time(first or b""), _last_time(prev), self.latest)
+                        _first_time(first or b""), _last_time(prev), self.latest, self.sa_lines)
 
     def _block(self, window: bytes, off: int, first: int, n: int) -> None:
         """One block: ``window[off:]`` (``n`` whole lines), after the tail of the one before;
@@ -234,12 +241,18 @@ class _Learner:
             elif window[s - 2:s] == b"> " and m[1] is None:
                 self.initiators += 1
         marks = window.count(MARK, off)
+        self.sa_lines += marks
         if marks != n:  # some lines carry no SA id (one mark a line: charon prints none in messages)
             loose = set()
             for m in _LOOSE.finditer(window, off):
                 start = window.rfind(b"\n", 0, m.start()) + 1
+                if start in loose:
+                    continue  # a second ``[GRP] `` in one line
                 loose.add(start)
-                if self._matters(window[start:window.find(b"\n", start)]):
+                line = window[start:window.find(b"\n", start)]
+                if MARK not in line and _about_sa(line):
+                    self.sa_lines += 1
+                if self._matters(line):
                     seeds.append(start)
             if marks + len(loose) != n:  # some line has neither: find them
                 seeds += self._unmarked(window, off, len(window), loose)
@@ -341,6 +354,15 @@ class _Learner:
             if lo == 0:
                 return None
             span *= 4
+
+
+def _about_sa(line: bytes) -> bool:
+    """What the parser counts in ``ParseStats.sa_lines``: an SA id in the prefix, or a prefix of
+    charon's IKE/ENC/CHD groups."""
+    if MARK in line:
+        return True
+    t = _BODY.search(line)
+    return t is not None and t[2] in _SA_GROUPS
 
 
 def _on(line: bytes, thread: bytes) -> bool:

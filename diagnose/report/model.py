@@ -36,7 +36,8 @@ class Finding:
     evidence: list[Evidence] = field(default_factory=list)
     session: str | None = None
     evidence_status: str = "verified"  # verified | unverified (no real sample yet)
-    fix_snippets: list[dict[str, str]] = field(default_factory=list)  # [{lang, title, text}]
+    #: [{lang, title, text}]; `check` adds where it goes ({mode: replace|add, path, line}) so a tool can apply it
+    fix_snippets: list[dict[str, Any]] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     #: rule: every required group of the pattern was met; decisive: concluded from the pattern's
@@ -75,6 +76,7 @@ class InputSummary:
     unparsed_examples: list[dict[str, Any]] = field(default_factory=list)
     first_time: str | None = None  # the first and last time stamp, as the log prints them
     last_time: str | None = None
+    sa_lines: int = 0  # lines about an IKE_SA or CHILD_SA (charon): 0 in a log nothing reached
 
 
 @dataclass(slots=True)

@@ -29,7 +29,8 @@ def _t(text: str, style: str = "") -> Text:
 
 def render_terminal(report: Report, console: Console, verbose: bool = False) -> None:
     _verdict_block(report, console)
-    console.print(_t(f"status: {report.status}", "dim"))
+    if report.status:
+        console.print(_t(f"status: {report.status}", "dim"))
     _confidence_block(report, console)
     _warnings_block(report, console)
     _inputs_block(report, console)
@@ -88,9 +89,15 @@ MARKS = {"required": ("•", "a line that defines the failure"), "supporting": (
          "config": ("⚙", "from the configuration"), "contradicting": ("✗", "speaks against it")}
 
 
+#: the same for ``check``, whose findings come from configuration, not from a log
+CONFIDENCE_NOTE_CONFIG = ("confidence = how sure the configuration alone makes it that these clients fail: "
+                          "80% or more, they will; 50-79%, likely; under 50%, a possible cause to check.")
+
+
 def _confidence_block(report: Report, console: Console) -> None:
     if report.findings:
-        console.print(_t(CONFIDENCE_NOTE, "dim"))
+        from_config = all(f.side == "config" for f in report.findings)
+        console.print(_t(CONFIDENCE_NOTE_CONFIG if from_config else CONFIDENCE_NOTE, "dim"))
 
 
 def _warnings_block(report: Report, console: Console) -> None:

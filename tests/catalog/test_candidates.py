@@ -9,60 +9,22 @@ unit), and compares the JSON reports as the CLI writes them.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 import diagnose.catalog.candidates as candidates
 import diagnose.catalog.engine as engine
 import diagnose.pipeline.judging as judging
-from benchmarks.corpus import build
-from charon_styles import STYLES, rendered_sample_logs
-from diagnose.api import Options, diagnose_paths
 from diagnose.catalog.candidates import Candidates
 from diagnose.catalog.model import Condition, Decisive, Group, Pattern
 from diagnose.events import Event, Side
-from samples_index import all_samples
+from golden import GoldenComparison, report_json
 
-SAMPLES = all_samples()
-LOGS = [f for s in SAMPLES for f in s.log_files() if f.is_file()]
-
-
-def _json(paths: list[str], streamed: bool, evaluate_all: bool, monkeypatch) -> str:
-    monkeypatch.setattr(candidates, "EVALUATE_ALL", evaluate_all)
-    d = diagnose_paths(paths, Options(stream_above=0 if streamed else None)).to_dict()
-    d.pop("tool_version", None)
-    return json.dumps(d, indent=2, ensure_ascii=False, default=str)
+SWITCH = (candidates, "EVALUATE_ALL")
 
 
-def _same(paths: list[str], monkeypatch, streamed: bool = False) -> None:
-    assert _json(paths, streamed, False, monkeypatch) == _json(paths, streamed, True, monkeypatch), paths
-
-
-@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.name)
-def test_every_sample_folder_gives_the_same_report(sample, monkeypatch):
-    _same([str(sample.folder)], monkeypatch)
-
-
-@pytest.mark.parametrize("log", LOGS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_every_sample_log_alone_gives_the_same_report(log, monkeypatch):
-    _same([str(log)], monkeypatch)
-    _same([str(log)], monkeypatch, streamed=True)
-
-
-@pytest.mark.parametrize("style", STYLES)
-def test_every_prefix_style_gives_the_same_report(style, tmp_path, monkeypatch):
-    rendered = 0
-    for out in rendered_sample_logs(SAMPLES, style, tmp_path):
-        _same([str(out)], monkeypatch)
-        rendered += 1
-    assert rendered
-
-
-@pytest.fixture(scope="module")
-def corpus_log(tmp_path_factory) -> Path:
-    [log] = build(tmp_path_factory.mktemp("corpus"), 2_000_000, 1)
-    return log
+class TestGolden(GoldenComparison):
+    switch = SWITCH
 
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["memory", "streamed"])
@@ -75,9 +37,9 @@ def test_a_corpus_slice_gives_the_same_report_with_far_fewer_evaluations(corpus_
         return real(*a, **k)
     monkeypatch.setattr(engine, "evaluate", counting)
     monkeypatch.setattr(judging, "evaluate", counting)
-    filtered = _json([str(corpus_log)], streamed, False, monkeypatch)
+    filtered = report_json([str(corpus_log)], streamed, SWITCH, False, monkeypatch)
     few, calls["n"] = calls["n"], 0
-    everything = _json([str(corpus_log)], streamed, True, monkeypatch)
+    everything = report_json([str(corpus_log)], streamed, SWITCH, True, monkeypatch)
     assert filtered == everything
     assert json.loads(filtered)["findings"]
     assert few * 10 < calls["n"]

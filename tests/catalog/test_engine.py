@@ -143,15 +143,38 @@ def test_decisive_lines_do_not_conclude_when_the_log_contradicts_a_required_grou
     assert [m.basis for m in match_all([p], [session([ev("auth_failed", who="peer"), other])])] == ["decisive"]
 
 
-def test_decisive_confidence_never_reaches_the_whole_rule(tmp_path):
-    from diagnose.catalog.model import load_pattern
-    from diagnose.errors import CatalogError
-    import pytest
+def test_decisive_lines_count_repeats_and_what_must_not_follow():
+    from diagnose.catalog.model import Decisive
+    again = Condition(event="retransmit_received", min_count=2)
+    went_on = Condition(event="message", where={"exchange": "IKE_AUTH"}, absent=True)
+    p = pattern("p", [Group("timed out", [Condition(event="half_open_timeout")])], base=0.7)
+    p.decisive = [Decisive("answered again and again", [again, went_on], confidence=0.5)]
+    twice = [ev("retransmit_received", 1), ev("retransmit_received", 2)]
+    assert [m.basis for m in match_all([p], [session(twice)])] == ["decisive"]
+    assert match_all([p], [session(twice[:1])]) == []  # once is ordinary packet loss
+    assert match_all([p], [session([*twice, ev("message", 3, exchange="IKE_AUTH")])]) == []
+
+
+def _decisive_toml(tmp_path, condition: str, confidence: float):
     f = tmp_path / "x.toml"
     f.write_text('id = "x"\ntitle = "t"\nroot_cause = "r"\nfix = "f"\nbase_confidence = 0.6\n'
                  '[[required]]\nany = [{ event = "give_up" }]\n'
-                 '[[decisive]]\nall = [{ event = "give_up" }]\nconfidence = 0.7\n')
+                 f'[[decisive]]\nall = [{condition}]\nconfidence = {confidence}\n')
+    return f
+
+
+def test_a_decisive_entry_needs_a_line_that_is_there(tmp_path):
+    import pytest
+    from diagnose.catalog.model import load_pattern
+    from diagnose.errors import CatalogError
+    with pytest.raises(CatalogError, match="at least one condition"):
+        load_pattern(_decisive_toml(tmp_path, '{ event = "give_up", absent = true }', 0.4))
+
+
+def test_decisive_confidence_never_reaches_the_whole_rule(tmp_path):
+    import pytest
+    from diagnose.catalog.model import load_pattern
+    from diagnose.errors import CatalogError
     with pytest.raises(CatalogError, match="confidence"):
-        load_pattern(f)
-    f.write_text(f.read_text().replace("confidence = 0.7", "confidence = 0.4"))
-    assert load_pattern(f).decisive[0].confidence == 0.4
+        load_pattern(_decisive_toml(tmp_path, '{ event = "give_up" }', 0.7))
+    assert load_pattern(_decisive_toml(tmp_path, '{ event = "give_up" }', 0.4)).decisive[0].confidence == 0.4

@@ -27,6 +27,7 @@ def test_problems_exit_1_and_json_schema(tmp_path):
     assert doc["schema"] == "ikedoctor.report/1"
     ids = {f["id"] for f in doc["findings"]}
     assert {"no-certreq", "ike-proposal-mismatch"} <= ids
+    assert doc["status"] == "failure"
     f = next(f for f in doc["findings"] if f["id"] == "ike-proposal-mismatch")
     assert f["side"] == "config" and f["evidence"][0]["role"] == "config"
     assert f["evidence"][0]["path"] == str(conf) and f["evidence"][0]["line"] == 23
@@ -40,6 +41,8 @@ def test_advisories_only_exit_0(tmp_path):
     res = runner.invoke(app, ["check", "--server", str(conf)])
     assert res.exit_code == 0, res.output
     assert "stale-child-sa-after-sleep" in res.stdout and "advisories only" in res.stdout
+    assert "status: advisory" in res.stdout and "speaks of" not in res.stdout
+    assert "the configuration alone" in res.stdout and "evidence the logs show" not in res.stdout
 
 
 def test_usage_and_input_errors_exit_2(tmp_path):

@@ -140,3 +140,29 @@ def test_key_exchange_method_not_supported_6x():
     # built from the 6.x format string of ike_init.c (synthetic line; no 6.x lab sample yet)
     evs, _ = parse_text("negotiated key exchange method CURVE_25519 not supported\n")
     assert [(e.kind, e.get("method"), e.get("stage")) for e in evs] == [("ke_unsupported", "CURVE_25519", "negotiated")]
+
+
+def test_linear_formats_match_as_the_timed_regex_does_and_fast_on_hostile_lines():
+    """Formats of token conversions only run on stdlib ``re`` without a timeout: on every
+    message of the lab logs they agree with the ``regex`` matcher, and a 60 KB line built to
+    make them backtrack is refused at once."""
+    import time
+
+    from diagnose.parsers.charon_table import MATCH_TIMEOUT, table
+    rules = [r for rs in table().by_word.values() for r in rs] + table().floating
+    linear = [r for r in rules if r.linear]
+    assert any(r.format.startswith("received packet: from %#H") for r in linear)
+    assert not any("%s" in r.format or "%Y" in r.format for r in linear)
+    msgs = {ln.split("] ", 1)[-1].split("> ", 1)[-1] for s in all_samples() if s.name.startswith("lab")
+            for ln in (s.folder / "server-charon.log").read_text().splitlines()}
+    hits = 0
+    for rule in linear:
+        for msg in msgs:
+            fast, timed = rule.match(msg), rule.rx.match(msg, timeout=MATCH_TIMEOUT)
+            assert (fast and fast.groups()) == (timed and timed.groups()), (rule.format, msg)
+            hits += fast is not None
+    assert hits > 50
+    hostile = "received packet: from " + "<" * 20_000 + "[" * 20_000 + "1" * 20_000 + " to x"
+    t0 = time.process_time()
+    assert table().match(hostile) is None
+    assert time.process_time() - t0 < 1.0

@@ -103,6 +103,18 @@ def test_config_names_replace_placeholders(tmp_path):
     assert "rw-pool-v4 {" in text and "<your-pool>" not in text
 
 
+def test_the_child_name_comes_from_the_log_when_charon_printed_it():
+    """charon's `found matching child config "rw"` (cfg 2) names the child; no --config needed."""
+    sample = next(s for s in WITH_FIXES if s.name == "lab-esp-proposal-mismatch")
+    log = sample.folder / "server-charon.log"
+    named = [l for l in log.read_text().splitlines() if "found matching child config" in l]
+    assert named, "the sample must show the child's name"
+    child = named[-1].split('"')[1]
+    f = next(f for f in diagnose_paths([str(log)]).findings if f.id == "esp-proposal-mismatch")
+    text = "\n".join(s["text"] for s in f.fix_snippets)
+    assert f"      {child} {{" in text and "<your-child>" not in text
+
+
 # -- any terminal width (issue 15 point 4) --------------------------------------------------------
 
 def test_elide_middle_keeps_the_file_name_whole():
