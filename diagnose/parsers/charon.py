@@ -117,7 +117,9 @@ class CharonParser:
         if Clock().parse(line)[0] is not None:  # a fresh clock: no rollover state shared between inputs
             return True
         mi = _SWANCTL_INIT.match(line)
-        return bool(mi and mi["group"] in _GROUPS)
+        if mi and mi["group"] in _GROUPS:
+            return True
+        return _relayed(line) is not None  # another program's tag before a whole charon message
 
     def reads_record(self, line: str) -> bool:
         """Whether a (rejoined) line is a charon line whose message charon prints: a known one
@@ -180,16 +182,20 @@ class CharonParser:
             if not h:
                 return None
             tag = h["tag"].rsplit("/", 1)[-1]
-            if not tag.startswith(_CHARON_TAGS):
-                return None
             rest = rest[h.end():]
+            if not tag.startswith(_CHARON_TAGS) and not known_message(rest):
+                return None  # another program's line, unless it relays a charon message
         mi = _SWANCTL_INIT.match(rest)
         if mi and mi["group"] in _GROUPS:
             return ts_text, ts, None, mi["group"], None, None, rest[mi.end():]
         if ts is None:
-            # bare message (stroke, journalctl -o cat): only known charon messages count
+            # bare message (stroke, journalctl -o cat): only known charon messages count, also
+            # when another program relays them ("NetworkManager[4497]: no shared key found ...")
             if not rest.startswith((" ", "\t")) and not known_message(rest):
-                return None
+                relayed = _relayed(rest)
+                if relayed is None:
+                    return None
+                rest = relayed
         return ts_text, ts, None, None, None, None, rest
 
     def _split_json(self, line: str, clock: Clock):
@@ -456,8 +462,26 @@ def _strip_header(line: str) -> tuple[str | None, bool]:
     rest = line[n:] if ts else line
     if ts:
         h = _SYSLOG.match(rest)
-        if not h or not h["tag"].rsplit("/", 1)[-1].startswith(("charon", "ipsec")):
+        if not h:
             return None, False
+        if not h["tag"].rsplit("/", 1)[-1].startswith(("charon", "ipsec")):
+            return rest[h.end():], False  # counts only if it is a charon message (relayed)
         return rest[h.end():], True
     mi = _SWANCTL_INIT.match(rest)
-    return (rest[mi.end():] if mi else rest), False
+    if mi:
+        return rest[mi.end():], False
+    return _relayed(rest) or rest, False
+
+
+#: another program's syslog tag in front of a message it relays from charon (NetworkManager's
+#: l2tp/strongswan plugins): "NetworkManager[4497]: ", optionally after a host name
+_RELAY = regex.compile(r"^(?:\S+ )?[A-Za-z][\w.\-]*(?:\[\d+\])?: ")
+
+
+def _relayed(rest: str) -> str | None:
+    """The charon message another program's line relays, or None."""
+    m = _RELAY.match(rest)
+    if m is None:
+        return None
+    msg = rest[m.end():]
+    return msg if known_message(msg) else None
