@@ -121,8 +121,10 @@ def profile(head: list[str]) -> PasteProfile:
     n = len(probe)
     # no log line starts with ">" or a bullet: a third of the lines is enough (prose around a
     # quoted log, wrapped pieces that a bullet only marks once)
-    quotes = sum(1 for ln in probe if _QUOTE.match(ln)) * 3 >= n
     backticks = "`" in text
+    # a quote marker may sit inside the backticks ("`> line`") as well as outside them
+    bare = [_unbacktick(ln) for ln in probe] if backticks else probe
+    quotes = max(sum(1 for ln in probe if _QUOTE.match(ln)), sum(1 for ln in bare if _QUOTE.match(ln))) * 3 >= n
     inner = [_QUOTE.sub("", ln, count=1) for ln in probe] if quotes else probe
     if backticks:
         inner = [_unbacktick(ln) for ln in inner]

@@ -264,7 +264,7 @@ class _Run:
     cache and the events held until the side is known.  ``one`` reads one line;
     ``charon_blocks`` reads most lines of a block itself and hands the rest to ``one``."""
 
-    __slots__ = ("parser", "ctx", "clock", "stats", "thread_ctx", "last_ts_text", "last_ts", "roles",
+    __slots__ = ("parser", "ctx", "clock", "stats", "thread_ctx", "last_ts_text", "last_ts", "roles", "opens",
                  "pending", "cache", "strings")
 
     def __init__(self, parser: "CharonParser", ctx: ParseContext) -> None:
@@ -275,6 +275,9 @@ class _Run:
         self.last_ts_text: str | None = None
         self.last_ts: datetime | None = None
         self.roles = {"initiator": 0, "responder": 0}
+        #: a fragment without "initiating"/"is initiating" lines: who sent the first request of an
+        #: IKE_SA ("generating IKE_SA_INIT request 0" / "parsed ID_PROT request 0")
+        self.opens = {"out": 0, "in": 0}
         self.pending: list[Event] = []
         self.cache: dict[str, _Template | None] = {}
         self.strings: dict[str | None, str | None] = {}
@@ -319,15 +322,26 @@ class _Run:
             return None
         if ev.kind == "ike_start":
             self.roles[ev.attrs["role"]] += 1
+        elif ev.kind == "message":
+            self.count_opening(ev.attrs)
         stats.events += 1
         return ev
+
+    def count_opening(self, attrs: dict[str, Any]) -> None:
+        if attrs.get("msg_type") == "request" and attrs.get("exchange") in _IKE_INIT_EXCHANGES:
+            direction = attrs.get("direction")
+            if direction in self.opens:
+                self.opens[direction] += 1
 
     def finish(self) -> Iterator[Event]:
         """The held events, with the side the log shows (``ctx.side`` is set to it)."""
         ctx = self.ctx
         side = ctx.side
         if side is Side.UNKNOWN:
-            side = Side.CLIENT if self.roles["initiator"] > self.roles["responder"] else Side.SERVER
+            ini, resp = self.roles["initiator"], self.roles["responder"]
+            if ini == resp == 0:
+                ini, resp = self.opens["out"], self.opens["in"]
+            side = Side.CLIENT if ini > resp else Side.SERVER
         for ev in self.pending:
             ev.side = side
             yield ev
