@@ -61,13 +61,14 @@ class PasteProfile:
     bullets: bool = False  # "- " / "* " / "• " in front of every line
     numbers: bool = False  # line numbers in front of every line
     backticks: bool = False  # markdown inline code or fences
+    emphasis: bool = False  # markdown bold markers ("**IDir ... does not match ...**")
     indent: str = ""  # indentation every line shares (markdown code block)
     width: int | None = None  # the column a hard-wrapped paste may have been cut at
 
     @property
     def cleans(self) -> bool:
         return (self.spaces or self.entities or self.quotes or self.bullets or self.numbers
-                or self.backticks or bool(self.indent))
+                or self.backticks or self.emphasis or bool(self.indent))
 
     def clean(self, line: str) -> str:
         """One line without the decoration this input carries."""
@@ -90,6 +91,8 @@ class PasteProfile:
                 line = _BULLET.sub("", line, count=1)
             if self.backticks and "`" in line:
                 line = _unbacktick(line)
+            if self.emphasis and "**" in line:
+                line = line.replace("**", "")  # no charon or Apple message contains "**"
             if line == before:
                 break
         return line
@@ -118,20 +121,21 @@ def profile(head: list[str]) -> PasteProfile:
     n = len(probe)
     # no log line starts with ">" or a bullet: a third of the lines is enough (prose around a
     # quoted log, wrapped pieces that a bullet only marks once)
-    quotes = sum(1 for ln in probe if _QUOTE.match(ln)) * 3 >= n
     backticks = "`" in text
+    # a quote marker may sit inside the backticks ("`> line`") as well as outside them
+    bare = [_unbacktick(ln) for ln in probe] if backticks else probe
+    quotes = max(sum(1 for ln in probe if _QUOTE.match(ln)), sum(1 for ln in bare if _QUOTE.match(ln))) * 3 >= n
     inner = [_QUOTE.sub("", ln, count=1) for ln in probe] if quotes else probe
     if backticks:
         inner = [_unbacktick(ln) for ln in inner]
     bullets = sum(1 for ln in inner if _BULLET.match(ln)) * 3 >= n
     numbers = _numbered(inner)
     indent = _common_indent(probe) if not (quotes or numbers or bullets) else ""
-    prof = PasteProfile(spaces, entities, quotes, bullets, numbers, backticks, indent)
+    emphasis = "**" in text
     # widths are measured on the lines as pasted: a wrap cut them with their decoration
     longest = max(map(len, lines))
-    if MIN_WIDTH <= longest <= MAX_WIDTH and len(lines) >= 2:
-        prof = PasteProfile(spaces, entities, quotes, bullets, numbers, backticks, indent, longest)
-    return prof
+    width = longest if MIN_WIDTH <= longest <= MAX_WIDTH and len(lines) >= 2 else None
+    return PasteProfile(spaces, entities, quotes, bullets, numbers, backticks, emphasis, indent, width)
 
 
 def _numbered(lines: list[str]) -> bool:

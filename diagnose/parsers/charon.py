@@ -117,7 +117,9 @@ class CharonParser:
         if Clock().parse(line)[0] is not None:  # a fresh clock: no rollover state shared between inputs
             return True
         mi = _SWANCTL_INIT.match(line)
-        return bool(mi and mi["group"] in _GROUPS)
+        if mi and mi["group"] in _GROUPS:
+            return True
+        return _relayed(line) is not None  # another program's tag before a whole charon message
 
     def reads_record(self, line: str) -> bool:
         """Whether a (rejoined) line is a charon line whose message charon prints: a known one
@@ -180,16 +182,20 @@ class CharonParser:
             if not h:
                 return None
             tag = h["tag"].rsplit("/", 1)[-1]
-            if not tag.startswith(_CHARON_TAGS):
-                return None
             rest = rest[h.end():]
+            if not tag.startswith(_CHARON_TAGS) and not known_message(rest):
+                return None  # another program's line, unless it relays a charon message
         mi = _SWANCTL_INIT.match(rest)
         if mi and mi["group"] in _GROUPS:
             return ts_text, ts, None, mi["group"], None, None, rest[mi.end():]
         if ts is None:
-            # bare message (stroke, journalctl -o cat): only known charon messages count
+            # bare message (stroke, journalctl -o cat): only known charon messages count, also
+            # when another program relays them ("NetworkManager[4497]: no shared key found ...")
             if not rest.startswith((" ", "\t")) and not known_message(rest):
-                return None
+                relayed = _relayed(rest)
+                if relayed is None:
+                    return None
+                rest = relayed
         return ts_text, ts, None, None, None, None, rest
 
     def _split_json(self, line: str, clock: Clock):
@@ -258,7 +264,7 @@ class _Run:
     cache and the events held until the side is known.  ``one`` reads one line;
     ``charon_blocks`` reads most lines of a block itself and hands the rest to ``one``."""
 
-    __slots__ = ("parser", "ctx", "clock", "stats", "thread_ctx", "last_ts_text", "last_ts", "roles",
+    __slots__ = ("parser", "ctx", "clock", "stats", "thread_ctx", "last_ts_text", "last_ts", "roles", "opens",
                  "pending", "cache", "strings")
 
     def __init__(self, parser: "CharonParser", ctx: ParseContext) -> None:
@@ -269,6 +275,9 @@ class _Run:
         self.last_ts_text: str | None = None
         self.last_ts: datetime | None = None
         self.roles = {"initiator": 0, "responder": 0}
+        #: a fragment without "initiating"/"is initiating" lines: who sent the first request of an
+        #: IKE_SA ("generating IKE_SA_INIT request 0" / "parsed ID_PROT request 0")
+        self.opens = {"out": 0, "in": 0}
         self.pending: list[Event] = []
         self.cache: dict[str, _Template | None] = {}
         self.strings: dict[str | None, str | None] = {}
@@ -313,15 +322,26 @@ class _Run:
             return None
         if ev.kind == "ike_start":
             self.roles[ev.attrs["role"]] += 1
+        elif ev.kind == "message":
+            self.count_opening(ev.attrs)
         stats.events += 1
         return ev
+
+    def count_opening(self, attrs: dict[str, Any]) -> None:
+        if attrs.get("msg_type") == "request" and attrs.get("exchange") in _IKE_INIT_EXCHANGES:
+            direction = attrs.get("direction")
+            if direction in self.opens:
+                self.opens[direction] += 1
 
     def finish(self) -> Iterator[Event]:
         """The held events, with the side the log shows (``ctx.side`` is set to it)."""
         ctx = self.ctx
         side = ctx.side
         if side is Side.UNKNOWN:
-            side = Side.CLIENT if self.roles["initiator"] > self.roles["responder"] else Side.SERVER
+            ini, resp = self.roles["initiator"], self.roles["responder"]
+            if ini == resp == 0:
+                ini, resp = self.opens["out"], self.opens["in"]
+            side = Side.CLIENT if ini > resp else Side.SERVER
         for ev in self.pending:
             ev.side = side
             yield ev
@@ -456,11 +476,29 @@ def _strip_header(line: str) -> tuple[str | None, bool]:
     rest = line[n:] if ts else line
     if ts:
         h = _SYSLOG.match(rest)
-        if not h or not h["tag"].rsplit("/", 1)[-1].startswith(("charon", "ipsec")):
+        if not h:
             return None, False
+        if not h["tag"].rsplit("/", 1)[-1].startswith(("charon", "ipsec")):
+            return rest[h.end():], False  # counts only if it is a charon message (relayed)
         return rest[h.end():], True
     mi = _SWANCTL_INIT.match(rest)
-    return (rest[mi.end():] if mi else rest), False
+    if mi:
+        return rest[mi.end():], False
+    return _relayed(rest) or rest, False
+
+
+#: another program's syslog tag in front of a message it relays from charon (NetworkManager's
+#: l2tp/strongswan plugins): "NetworkManager[4497]: ", optionally after a host name
+_RELAY = regex.compile(r"^(?:\S+ )?[A-Za-z][\w.\-]*(?:\[\d+\])?: ")
+
+
+def _relayed(rest: str) -> str | None:
+    """The charon message another program's line relays, or None."""
+    m = _RELAY.match(rest)
+    if m is None:
+        return None
+    msg = rest[m.end():]
+    return msg if known_message(msg) else None
 
 
 def time_text(line: str) -> str | None:

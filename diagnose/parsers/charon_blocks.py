@@ -143,6 +143,8 @@ def parse_blocks(run: "_Run", items: Iterator["tuple[int, str] | TextBlock"]) ->
                                name or tpl.env_name, thread, tpl.peer, tpl.spis, tpl.attrs)
                 if tpl.kind == "ike_start":
                     roles[tpl.attrs["role"]] += 1
+                elif tpl.kind == "message":
+                    run.count_opening(tpl.attrs)
                 events += 1
             if stream:
                 yield ev

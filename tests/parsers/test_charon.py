@@ -166,3 +166,17 @@ def test_linear_formats_match_as_the_timed_regex_does_and_fast_on_hostile_lines(
     t0 = time.process_time()
     assert table().match(hostile) is None
     assert time.process_time() - t0 < 1.0
+
+
+def test_a_fragment_without_initiating_lines_takes_its_side_from_who_opened_the_ike_sa(tmp_path):
+    """The client's 'generating IKE_SA_INIT request 0' / the gateway's 'parsed IKE_SA_INIT request 0'
+    (cut from real lab logs, without the 'initiating IKE_SA' / 'is initiating' lines)."""
+    from diagnose.api import diagnose_paths
+    from samples_index import SAMPLES
+    for sample, side in (("lab-no-certreq/client-charon.log", "client"), ("lab-no-certreq/server-charon.log", "server")):
+        lines = (SAMPLES / sample).read_text().splitlines()
+        cut = [ln for ln in lines if "IKE_SA_INIT" in ln and ("generating" in ln or "parsed" in ln)]
+        assert cut and not any("initiating" in ln for ln in cut)
+        f = tmp_path / f"{side}.log"
+        f.write_text("\n".join(cut) + "\n")
+        assert diagnose_paths([str(f)]).inputs[0].side == side
