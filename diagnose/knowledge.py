@@ -108,3 +108,32 @@ def knowledge() -> Knowledge:
                 format=f"{fmt} [{v['contains']}]", severity=v.get("severity", m.severity), topic=m.topic,
                 meaning=v.get("meaning", m.meaning), look_at=tuple(v.get("look_at", m.look_at)))))
     return k
+
+
+#: wording that says something went wrong: the rule that picked the notable formats out of
+#: strongSwan's source (scripts/build-message-knowledge.py), and the one for messages the
+#: reference does not have (another release, a frontend such as the Android app)
+ERROR = re.compile(
+    r"\bfail(ed|ure|s)?\b|\bunable\b|\bcannot\b|can't|could not|couldn't|\bnot found\b|\bno\b.*\bfound\b|"
+    r"unacceptable|inacceptable|\binvalid\b|\berror\b|\brejected\b|\bdenied\b|\bmissing\b|does not match|"
+    r"doesn't match|not supported|unsupported|\bexpired\b|\brevoked\b|\bis full\b|not responding|giving up|"
+    r"\bviolat|\btoo (large|many|long|short)\b|\bnot allowed\b|\bmismatch|\bwithout\b.*\bconfig|untrusted|"
+    r"not trusted|\bno trusted\b|\bexceed|\bno\b[^,;:]*\b(defined|configured|available)\b", re.I)
+WARNING = re.compile(r"\bretransmit|\bignor(e|ing)\b|\bdropping\b|\bdiscard|\bhalf open\b|\btimeout\b|"
+                     r"\bunknown\b|\bnot (re)?authenticate|\bduplicate\b|\bdeleting\b.*\bdue to\b|"
+                     r"\bclosing\b.*\bnot\b|\bunexpected\b|\bretry(ing)?\b", re.I)
+
+
+#: messages that name a missing thing and then say what charon does instead: no failure
+BENIGN = re.compile(r"\bdefault(s)? to\b|, using\b|\bfall(s|ing)? back\b", re.I)
+
+
+def wording_severity(fmt: str) -> str | None:
+    """``error``/``warning`` by what a message's words say, or None."""
+    if BENIGN.search(fmt):
+        return None
+    if ERROR.search(fmt):
+        return "error"
+    if WARNING.search(fmt):
+        return "warning"
+    return None

@@ -60,6 +60,10 @@ HISTORY = [
     "  (IKEv1's address-only 'no shared key found for %H - %H'), public-137 (markdown bold markers",
     "  around the decisive line), public-133 (a quote marker inside backticks). public-136 stays",
     "  wrong (xfail): a client-side certificate identity failure whose decisive line lost its spaces.",
+    "- 2026-12-05, fourth pass (public-141..150): 7 of 10 right before any change. Fixed in general,",
+    "  no longer held out: public-147 (a client fragment without opening lines: the side now follows",
+    "  what its messages show, e.g. an INFORMATIONAL request carrying AUTH_FAILED), public-149 and",
+    "  public-150 (messages of releases/frontends the reference lacks are judged by their wording).",
 ]
 
 

@@ -12,38 +12,15 @@ Re-run when the reference changes:  python3 scripts/build-message-knowledge.py
 from __future__ import annotations
 
 import csv
-import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from diagnose.knowledge import wording_severity as severity  # noqa: E402  (one wording rule for both)
 REFERENCE = ROOT.parent / "shared" / "reference" / "charon-messages.tsv"
 OUT = ROOT / "patterns" / "knowledge" / "charon-notable.tsv"
-
-ERROR = re.compile(
-    r"\bfail(ed|ure|s)?\b|\bunable\b|\bcannot\b|can't|could not|couldn't|\bnot found\b|\bno\b.*\bfound\b|"
-    r"unacceptable|inacceptable|\binvalid\b|\berror\b|\brejected\b|\bdenied\b|\bmissing\b|does not match|"
-    r"doesn't match|not supported|unsupported|\bexpired\b|\brevoked\b|\bis full\b|not responding|giving up|"
-    r"\bviolat|\btoo (large|many|long|short)\b|\bnot allowed\b|\bmismatch|\bwithout\b.*\bconfig|untrusted|"
-    r"not trusted|\bno trusted\b|\bexceed|\bno\b[^,;:]*\b(defined|configured|available)\b", re.I)
-WARNING = re.compile(r"\bretransmit|\bignor(e|ing)\b|\bdropping\b|\bdiscard|\bhalf open\b|\btimeout\b|"
-                     r"\bunknown\b|\bnot (re)?authenticate|\bduplicate\b|\bdeleting\b.*\bdue to\b|"
-                     r"\bclosing\b.*\bnot\b|\bunexpected\b|\bretry(ing)?\b", re.I)
-
-
-#: messages that name a missing thing and then say what charon does instead: no failure
-BENIGN = re.compile(r"\bdefault(s)? to\b|, using\b", re.I)
-
-
-def severity(fmt: str) -> str | None:
-    if BENIGN.search(fmt):
-        return None
-    if ERROR.search(fmt):
-        return "error"
-    if WARNING.search(fmt):
-        return "warning"
-    return None
-
 
 def main() -> int:
     if not REFERENCE.is_file():

@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable, Iterator
 import regex
 
 from ..events import Event, Side
-from ..knowledge import knowledge
+from ..knowledge import knowledge, wording_severity
 from ..timeparse import Clock
 from . import charon_blocks
 from .base import ParseContext
@@ -275,9 +275,9 @@ class _Run:
         self.last_ts_text: str | None = None
         self.last_ts: datetime | None = None
         self.roles = {"initiator": 0, "responder": 0}
-        #: a fragment without "initiating"/"is initiating" lines: who sent the first request of an
-        #: IKE_SA ("generating IKE_SA_INIT request 0" / "parsed ID_PROT request 0")
-        self.opens = {"out": 0, "in": 0}
+        #: a fragment without "initiating"/"is initiating" lines: which role its messages show
+        #: (``_role_of``), counted like ``roles``
+        self.opens = {"initiator": 0, "responder": 0}
         self.pending: list[Event] = []
         self.cache: dict[str, _Template | None] = {}
         self.strings: dict[str | None, str | None] = {}
@@ -328,10 +328,9 @@ class _Run:
         return ev
 
     def count_opening(self, attrs: dict[str, Any]) -> None:
-        if attrs.get("msg_type") == "request" and attrs.get("exchange") in _IKE_INIT_EXCHANGES:
-            direction = attrs.get("direction")
-            if direction in self.opens:
-                self.opens[direction] += 1
+        role = _role_of(attrs)
+        if role is not None:
+            self.opens[role] += 1
 
     def finish(self) -> Iterator[Event]:
         """The held events, with the side the log shows (``ctx.side`` is set to it)."""
@@ -340,12 +339,28 @@ class _Run:
         if side is Side.UNKNOWN:
             ini, resp = self.roles["initiator"], self.roles["responder"]
             if ini == resp == 0:
-                ini, resp = self.opens["out"], self.opens["in"]
+                ini, resp = self.opens["initiator"], self.opens["responder"]
             side = Side.CLIENT if ini > resp else Side.SERVER
         for ev in self.pending:
             ev.side = side
             yield ev
         ctx.side = side
+
+
+#: exchanges only the IKE_SA's initiator sends requests of (the client, for a remote access VPN)
+_INITIATOR_EXCHANGES = frozenset({"IKE_SA_INIT", "ID_PROT", "AGGRESSIVE", "IKE_AUTH"})
+
+
+def _role_of(attrs: dict[str, Any]) -> str | None:
+    """The role of the side that logged a message, where the protocol fixes it: requests of the
+    IKE_SA's opening exchanges go from initiator to responder, and an INFORMATIONAL request
+    carrying AUTHENTICATION_FAILED is the initiator rejecting the responder (RFC 7296 2.21.2)."""
+    exchange, kind, direction = attrs.get("exchange"), attrs.get("msg_type"), attrs.get("direction")
+    if exchange in _INITIATOR_EXCHANGES and kind in ("request", "response") and direction in ("in", "out"):
+        return "initiator" if (kind == "request") == (direction == "out") else "responder"
+    if exchange == "INFORMATIONAL" and kind == "request" and "N(AUTH_FAILED)" in (attrs.get("payloads") or ()):
+        return "initiator" if direction == "out" else "responder"
+    return None
 
 
 _MISSING: Any = object()
@@ -443,11 +458,17 @@ def _template(rule, m) -> _Template:
 def _notable(msg: str) -> "_Template | None":
     """A line the event table does not know, but the message knowledge calls an error or warning."""
     known = knowledge().match(msg)
-    if known is None:
-        return None
-    return _Template(kind="log_notable", attrs={"severity": known.severity, "topic": known.topic,
-                                                "format": known.format},
-                     peer=None, spis=(), env_id=None, env_name=None, sets_ctx=False)
+    if known is not None:
+        attrs = {"severity": known.severity, "topic": known.topic, "format": known.format}
+    else:
+        # a message of a release or frontend the reference does not have ("received netlink
+        # error: ...", the Android app's "failed to load private key."): judged by its wording
+        severity = wording_severity(msg)
+        if severity is None or reference().format_of(msg) is not None:
+            return None
+        attrs = {"severity": severity, "topic": "other", "format": ""}
+    return _Template(kind="log_notable", attrs=attrs, peer=None, spis=(), env_id=None, env_name=None,
+                     sets_ctx=False)
 
 
 def known_message(msg: str) -> bool:
