@@ -1,14 +1,19 @@
-"""``ikedoctor watch``: diagnose charon's log live, from its VICI ``log`` event.
+"""``ikedoctor watch``: diagnose charon's log live, from its VICI events.
 
-A VICI log event is one more input form, not a second engine: each event is rendered exactly as
-``swanctl --log`` prints it (``NN[GRP] text``, one prefix per line of a multi-line message), a
-form the charon parser already reads, and the lines go through the same parser, session builder
-and catalog as a log file.  A session is judged once the log has been quiet for ``settle``
-seconds (or every ``flush`` seconds under steady traffic): the bounded window of the last lines
-is diagnosed and each finding not printed before is printed once.
+A VICI ``log`` event is one more input form, not a second engine: each event is rendered as
+charon's file logger writes a line with ``ike_name = yes`` and no time (``NN[GRP] <name|N> text``,
+one prefix per line of a multi-line message; the event carries the IKE_SA's name and unique id),
+a form the charon parser already reads, and the lines go through the same parser, session builder
+and catalog as a log file.  The window of the last lines is judged when the log has been quiet for
+``settle`` seconds, at the latest every ``flush`` seconds, and at once (after a short grace for the
+log lines still queued) when a state event says an IKE or CHILD SA went down.  Each finding is
+reported once, naming the client (remote address and identity from the state events, else from
+the log) rather than an internal session id.
 
-charon's vici logger sends at most level 1 of every group (``vici_logger.c``), whatever the
-daemon's own log levels; findings that need level-2 lines are not seen here.
+charon's vici logger sends at most level 1 of every group, whatever the daemon's own log levels
+and whoever subscribes (``vici_logger.c`` returns ``LEVEL_CTRL``; the event takes no level
+argument), so there is no subscription-only level to raise: findings that need level-2 lines are
+not seen here, and the state events stand in for the level-2 ``state change`` lines.
 """
 
 from __future__ import annotations
@@ -20,24 +25,38 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from .errors import InputError
-from .report.model import Finding, Report
+from .report.model import Finding, Report, SessionSummary
 
 #: lines kept for a diagnosis: enough for many concurrent handshakes, bounded whatever runs
 MAX_LINES = 20_000
-#: findings remembered so that each is printed once (oldest forgotten first)
+#: findings remembered so that each is printed once, clients remembered per IKE_SA, sessions
+#: known to be cut by the window's bound (oldest forgotten first)
 MAX_SEEN = 10_000
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0)
+#: the VICI events watch subscribes to: the log, and the state events that say an SA went down
+EVENTS = ("log", "ike-updown", "child-updown", "ike-rekey")
+#: how long after a "down" event the window is judged: charon's vici logger sends log messages
+#: from its own queue, so the last lines of the session may arrive just after the event
+DOWN_GRACE = 0.3
+#: receive timeout of the subscription (how often quiet time and due judgements are checked)
+TICK = 0.25
+
+
+def _s(event: dict[str, Any], key: str) -> str:
+    v = event.get(key, b"")
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+
+
+#: ``ike_sa_t.get_name`` of an IKE_SA without a peer config yet (the file logger prints ``<N>``)
+UNNAMED = "(unnamed)"
 
 
 def render(event: dict[str, Any]) -> list[str]:
-    """A VICI ``log`` event as ``swanctl --log`` prints it."""
-    def s(key: str) -> str:
-        v = event.get(key, b"")
-        return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-
-    thread = s("thread")
-    prefix = f"{int(thread):02d}[{s('group')}] " if thread.isdigit() else f"[{s('group')}] "
-    return [prefix + part for part in s("msg").split("\n")]
+    """A VICI ``log`` event as charon's file logger writes it with ``ike_name = yes`` (no time)."""
+    thread, name, uid = _s(event, "thread"), _s(event, "ikesa-name"), _s(event, "ikesa-uniqueid")
+    ctx = f" <{name}|{uid}>" if uid and name and name != UNNAMED else f" <{uid}>" if uid else ""
+    prefix = (f"{int(thread):02d}" if thread.isdigit() else "") + f"[{_s(event, 'group')}]{ctx} "
+    return [prefix + part for part in _s(event, "msg").split("\n")]
 
 
 def diagnose_lines(lines: Iterable[str], name: str = "vici log") -> Report:
@@ -50,81 +69,187 @@ def diagnose_lines(lines: Iterable[str], name: str = "vici log") -> Report:
     return diagnose_sources([src], Options())
 
 
-def finding_key(f: Finding) -> tuple[str, str, str]:
-    """What makes a finding the same one again in a later, longer window."""
-    first = f.evidence[0].text if f.evidence else ""
-    return f.id, f.session or "", first
+@dataclass(slots=True, frozen=True)
+class Client:
+    """Who a finding is about: the peer's address and identity, and the IKE_SA (``name[N]``)."""
+
+    address: str = ""
+    id: str = ""
+    ike_sa: str = ""
+
+    def __str__(self) -> str:
+        if self.id and self.address and self.id != self.address:
+            return f"{self.id} ({self.address})"
+        return self.address or self.id or "-"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"address": self.address, "id": self.id, "ike_sa": self.ike_sa}
 
 
-def format_finding(f: Finding, now: float | None = None) -> str:
-    """One terminal line: time, session (client), finding, confidence."""
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
-    return f"{stamp}  {f.session or '-'}  {f.id}  {f.confidence:.2f}  {f.title}"
+@dataclass(slots=True)
+class Alert:
+    """One finding as watch reports it: when, about which client."""
+
+    finding: Finding
+    client: Client
+    time: float
+
+    def to_dict(self) -> dict[str, Any]:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(self.time))
+        return {"time": stamp, "client": self.client.to_dict(), **self.finding.to_dict()}
+
+
+def format_alert(a: Alert) -> str:
+    """One terminal line: time, client, finding, confidence, title."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(a.time))
+    f = a.finding
+    return f"{stamp}  {a.client}  {f.id}  {f.confidence:.2f}  {f.title}"
+
+
+def sa_entries(event: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(name, IKE_SA)`` of a state event (``ike-updown``/``child-updown``: ``{name: sa}``;
+    ``ike-rekey``: ``{name: {old: sa, new: sa}}``)."""
+    for name, value in event.items():
+        if not isinstance(value, dict):
+            continue
+        if "uniqueid" in value:
+            yield (name.decode() if isinstance(name, bytes) else str(name)), value
+        else:
+            for sub in ("old", "new"):
+                if isinstance(value.get(sub), dict) and "uniqueid" in value[sub]:
+                    yield (name.decode() if isinstance(name, bytes) else str(name)), value[sub]
+
+
+def client_of_sa(name: str, sa: dict[str, Any]) -> tuple[str, Client]:
+    """The unique id and the client of a state event's IKE_SA (the EAP/XAuth identity when the
+    client authenticated with one, else its IKE identity)."""
+    uid = _s(sa, "uniqueid")
+    ident = next((_s(sa, k) for k in ("remote-eap-id", "remote-xauth-id", "remote-id") if _s(sa, k)), "")
+    return uid, Client(address=_s(sa, "remote-host"), id=ident, ike_sa=f"{name}[{uid}]")
 
 
 @dataclass(slots=True)
 class Window:
-    """The last ``max_lines`` log lines and the findings already printed."""
+    """The last ``max_lines`` log lines (with their IKE_SA's unique id), the clients the state
+    events named, and the findings already reported."""
 
     max_lines: int = MAX_LINES
-    lines: deque[str] = field(default_factory=deque)
-    seen: OrderedDict[tuple[str, str, str], None] = field(default_factory=OrderedDict)
+    lines: deque[tuple[str, str]] = field(default_factory=deque)
+    seen: OrderedDict[tuple, None] = field(default_factory=OrderedDict)
+    clients: OrderedDict[str, Client] = field(default_factory=OrderedDict)
+    #: IKE_SAs whose first lines fell out of the window: their tail is not judged again
+    cut: OrderedDict[str, None] = field(default_factory=OrderedDict)
     pending: bool = False
+    #: judge no later than this (clock time), set by a "down" state event
+    due: float | None = None
+    #: counts charon instances (reconnections): unique ids start again at 1 after a restart
+    generation: int = 0
 
     def add(self, event: dict[str, Any]) -> None:
+        uid = _s(event, "ikesa-uniqueid")
         for line in render(event):
-            self.lines.append(line)
+            self.lines.append((uid, line))
             if len(self.lines) > self.max_lines:
-                self.lines.popleft()
+                old, _ = self.lines.popleft()
+                if old:
+                    _remember(self.cut, old, None)
         self.pending = True
 
-    def judge(self, diagnose: Callable[[Iterable[str]], Report] = diagnose_lines) -> list[Finding]:
-        """Diagnose the window; the findings not reported before."""
-        self.pending = False
+    def note_state(self, label: str, event: dict[str, Any], now: float) -> None:
+        """Record the clients a state event names; a "down" event makes the window due."""
+        for name, sa in sa_entries(event):
+            uid, client = client_of_sa(name, sa)
+            if uid and (client.address or client.id):
+                _remember(self.clients, uid, client)
+        if label in ("ike-updown", "child-updown") and "up" not in event:
+            self.pending = True
+            self.due = min(self.due, now + DOWN_GRACE) if self.due is not None else now + DOWN_GRACE
+
+    def reset(self) -> None:
+        """charon went away: its unique ids mean nothing to the next instance."""
+        self.lines.clear()
+        self.clients.clear()
+        self.cut.clear()
+        self.pending, self.due = False, None
+        self.generation += 1
+
+    def client(self, s: SessionSummary | None) -> Client:
+        """The client of a diagnosed session: state events first, the log's own facts second."""
+        if s is None:
+            return Client()
+        known = self.clients.get(s.unique_id or "")
+        log_id = s.identities.get("remote_id") or ""
+        ike_sa = f"{s.ike_name}[{s.unique_id}]" if s.ike_name and s.unique_id else ""
+        if known is None:
+            return Client(address=s.peer or "", id=log_id, ike_sa=ike_sa)
+        return Client(address=known.address or s.peer or "", id=known.id or log_id, ike_sa=known.ike_sa or ike_sa)
+
+    def judge(self, diagnose: Callable[[Iterable[str]], Report] = diagnose_lines,
+              now: float | None = None) -> list[Alert]:
+        """Diagnose the window; the findings not reported before, with their clients."""
+        self.pending, self.due = False, None
         if not self.lines:
             return []
         try:
-            report = diagnose(list(self.lines))
+            report = diagnose([line for _, line in self.lines])
         except InputError:  # nothing charon-like yet (e.g. only start-up lines)
             return []
+        sessions = {s.id: s for s in report.sessions}
+        stamp = time.time() if now is None else now
         new = []
         for f in report.findings:
-            k = finding_key(f)
-            if k in self.seen:
+            s = sessions.get(f.session or "")
+            uid = s.unique_id if s is not None else None
+            if uid and uid in self.cut:
+                continue  # only its tail is left: judged (or lost) while it was whole
+            key = (self.generation, uid or f.session or "", f.id, f.evidence[0].text if f.evidence else "")
+            if key in self.seen:
                 continue
-            self.seen[k] = None
-            if len(self.seen) > MAX_SEEN:
-                self.seen.popitem(last=False)
-            new.append(f)
+            _remember(self.seen, key, None)
+            new.append(Alert(f, self.client(s), stamp))
         return new
 
 
-def follow(events: Iterator[tuple[Any, Any]], window: Window, emit: Callable[[Finding], None],
+def _remember(d: OrderedDict, key: Any, value: Any) -> None:
+    d[key] = value
+    d.move_to_end(key)
+    if len(d) > MAX_SEEN:
+        d.popitem(last=False)
+
+
+def follow(events: Iterator[tuple[Any, Any]], window: Window, emit: Callable[[Alert], None],
            settle: float = 2.0, flush: float = 10.0, clock: Callable[[], float] = time.monotonic,
            diagnose: Callable[[Iterable[str]], Report] = diagnose_lines,
            running: Callable[[], bool] = lambda: True) -> None:
     """Feed ``(label, event)`` pairs (``(None, None)`` on a receive timeout) into ``window``; judge
-    it when the log has been quiet for ``settle`` s or ``flush`` s have passed with lines pending."""
+    it when the log has been quiet for ``settle`` s, when ``flush`` s have passed with lines
+    pending, or when a "down" state event made it due."""
     last_event = last_judge = clock()
     for label, event in events:
         if not running():
             return
         now = clock()
-        if label is not None:
+        if isinstance(label, bytes):  # the vici client names the event type in bytes
+            label = label.decode("ascii", "replace")
+        if label == "log":
             window.add(event)
             last_event = now
-        if window.pending and (now - last_event >= settle or now - last_judge >= flush):
+        elif label is not None:
+            window.note_state(label, event, now)
+        if window.pending and (now - last_event >= settle or now - last_judge >= flush
+                               or (window.due is not None and now >= window.due)):
             last_judge = now
-            for f in window.judge(diagnose):
-                emit(f)
+            for a in window.judge(diagnose):
+                emit(a)
 
 
-def watch(connect: Callable[[], Any], emit: Callable[[Finding], None], say: Callable[[str], None],
+def watch(connect: Callable[[], Any], emit: Callable[[Alert], None], say: Callable[[str], None],
           settle: float = 2.0, flush: float = 10.0, backoff: tuple[float, ...] = BACKOFF,
           sleep: Callable[[float], None] = time.sleep, max_lines: int = MAX_LINES,
           running: Callable[[], bool] = lambda: True) -> None:
-    """Subscribe to charon's ``log`` event until interrupted (or ``running()`` is false); reconnect with ``backoff`` when charon
-    goes away (restart), saying so.  The first connection's failure is raised (``InputError``)."""
+    """Subscribe to charon's log and state events until interrupted (or ``running()`` is false);
+    reconnect with ``backoff`` when charon goes away (restart), saying so.  The first
+    connection's failure is raised (``InputError``)."""
     window = Window(max_lines=max_lines)
     attempt = 0
     connected_once = False
@@ -141,7 +266,7 @@ def watch(connect: Callable[[], Any], emit: Callable[[Finding], None], say: Call
             continue
         say("reconnected to charon" if connected_once else "connected to charon; watching its log")
         connected_once, attempt = True, 0
-        events = session.listen(["log"], timeout=min(settle, 1.0))
+        events = session.listen(list(EVENTS), timeout=min(settle, TICK))
         try:
             follow(events, window, emit, settle, flush, running=running)
         except (OSError, EOFError) as exc:
@@ -154,8 +279,9 @@ def watch(connect: Callable[[], Any], emit: Callable[[Finding], None], say: Call
         finally:
             _close(events, session)
         if window.pending:  # judge what arrived before charon went away
-            for f in window.judge():
-                emit(f)
+            for a in window.judge():
+                emit(a)
+        window.reset()
 
 
 def _close(events: Any, session: Any) -> None:

@@ -22,7 +22,7 @@ from diagnose.cli import _register, app  # noqa: E402
 from diagnose.config.check import check, check_live, is_advisory  # noqa: E402
 from diagnose.config.vici_live import NOT_OVER_VICI, VICI_RULES, connect  # noqa: E402
 
-from .runner import LabRun, install_signal_cleanup  # noqa: E402
+from .runner import CL_V4, LabRun, install_signal_cleanup  # noqa: E402
 from .scenario import load_all  # noqa: E402
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
@@ -80,7 +80,7 @@ def test_watch_reports_what_diagnose_finds_and_survives_a_restart(tmp_path, scen
         run.run_steps()
         started = time.monotonic()
         expected = sorted(f.id for f in diagnose_paths([str(run.gw.logfile)]).findings)
-        while sorted(f.id for f in found) != expected and time.monotonic() - started < 10:
+        while sorted(a.finding.id for a in found) != expected and time.monotonic() - started < 10:
             time.sleep(0.1)
         arrived = time.monotonic() - started
         # charon restarts: watch must say it lost charon and reconnect
@@ -93,6 +93,70 @@ def test_watch_reports_what_diagnose_finds_and_survives_a_restart(tmp_path, scen
         stop.set()
     t.join(5)
     assert expected == scenario.expect_server_only
-    assert sorted(f.id for f in found) == expected, said
+    assert sorted(a.finding.id for a in found) == expected, said
     assert arrived < 10
+    # the client is named by its address and identity, not by an internal session id
+    assert all(a.client.address == CL_V4 and a.client.id and a.client.ike_sa for a in found), found
     assert any("reconnecting" in s for s in said) and "reconnected to charon" in said, said
+
+
+HOOK = """\
+import json, os, sys
+d = json.load(sys.stdin)
+d["env"] = {k: v for k, v in os.environ.items() if k.startswith("IKEDOCTOR_")}
+with open(sys.argv[1], "a") as f:
+    f.write(json.dumps(d) + "\\n")
+"""
+
+
+@pytest.mark.parametrize("scenario_id", WATCHED)
+def test_watch_cli_judges_a_session_at_its_down_event_and_runs_exec(tmp_path, scenario_id):
+    """The real CLI with ``--settle 30 --flush 60``: a finding that arrives within seconds came from
+    the state event that said the session went down, not from a timer; ``--exec`` gets it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from diagnose.api import diagnose_paths
+
+    install_signal_cleanup()
+    scenario = load_all([scenario_id])[0]
+    hook, got = tmp_path / "hook.py", tmp_path / "hook.jsonl"
+    hook.write_text(HOOK)
+    out, err = tmp_path / "watch.out", tmp_path / "watch.err"
+    root = Path(__file__).resolve().parents[2]
+    with LabRun(scenario, tmp_path / "lab") as run, open(out, "wb") as o, open(err, "wb") as e:
+        proc = subprocess.Popen([sys.executable, "-m", "diagnose", "watch", "--socket", str(run.gw.vici),
+                                 "--format", "jsonl", "--settle", "30", "--flush", "60",
+                                 "--exec", f"{sys.executable} {hook} {got}"],
+                                cwd=root, stdout=o, stderr=e)
+        try:
+            deadline = time.monotonic() + 10
+            while b"connected to charon" not in err.read_bytes() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            run.run_steps()
+            started = time.monotonic()
+            expected = sorted(f.id for f in diagnose_paths([str(run.gw.logfile)]).findings)
+            lines = []
+            while time.monotonic() - started < 8:
+                lines = [json.loads(x) for x in out.read_text().splitlines() if x.strip()]
+                if sorted(d["id"] for d in lines) == expected and got.exists() and \
+                        len(got.read_text().splitlines()) == len(expected):
+                    break
+                time.sleep(0.1)
+            arrived = time.monotonic() - started
+        finally:
+            proc.send_signal(signal.SIGINT)
+            rc = proc.wait(timeout=15)
+    assert expected == scenario.expect_server_only
+    assert sorted(d["id"] for d in lines) == expected, err.read_text()
+    assert arrived < 8, f"findings took {arrived:.1f}s (settle 30 s, flush 60 s): no down event judged them"
+    assert all(d["client"]["address"] == CL_V4 for d in lines), lines
+    hooked = [json.loads(x) for x in got.read_text().splitlines()]
+    assert [(h["id"], h["client"]) for h in hooked] == [(d["id"], d["client"]) for d in lines]
+    assert all(h["env"]["IKEDOCTOR_FINDING_ID"] == h["id"] and CL_V4 in h["env"]["IKEDOCTOR_CLIENT"]
+               for h in hooked)
+    assert rc == 0 and "stopped" in err.read_text()
