@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from .errors import InputError
-from .report.model import Finding, Report, SessionSummary
+from .report.model import Finding, SessionSummary
 
 #: lines kept for a diagnosis: enough for many concurrent handshakes, bounded whatever runs
 MAX_LINES = 20_000
@@ -49,6 +49,8 @@ def _s(event: dict[str, Any], key: str) -> str:
 
 #: ``ike_sa_t.get_name`` of an IKE_SA without a peer config yet (the file logger prints ``<N>``)
 UNNAMED = "(unnamed)"
+#: what a half-open IKE_SA reports as the peer's identity before it sent one
+ANY_ID = frozenset({"%any", "%any6"})
 
 
 def render(event: dict[str, Any]) -> list[str]:
@@ -59,14 +61,33 @@ def render(event: dict[str, Any]) -> list[str]:
     return [prefix + part for part in _s(event, "msg").split("\n")]
 
 
-def diagnose_lines(lines: Iterable[str], name: str = "vici log") -> Report:
-    """The window of rendered lines through the ordinary diagnosis (gateway side)."""
-    from .api import Options, diagnose_sources
+@dataclass(slots=True)
+class Judged:
+    """A window's diagnosis: every failing session's findings (not folded into one per pattern
+    as a log diagnosis does: watch reports each client), and the sessions by IKE_SA unique id."""
+
+    findings: list[Finding]
+    sessions: dict[str, SessionSummary]
+
+
+def diagnose_lines(lines: Iterable[str], name: str = "vici log") -> Judged:
+    """The window of rendered lines through the ordinary parser, session builder and catalog
+    (gateway side), keeping each unit's findings."""
+    from .api import Options, collector_paused, parse_source, session_summary
+    from .catalog.engine import evaluate_units, to_finding, unit_survivors
+    from .catalog.model import load_catalog
     from .input.sources import Source
+    from .sessions import build_sessions
 
     data = ("\n".join(lines) + "\n").encode("utf-8")
     src = Source(name=name, opener=lambda: io.BytesIO(data), size=len(data), hints={"side": "server"})
-    return diagnose_sources([src], Options())
+    with collector_paused():
+        parsed = parse_source(src, Options())
+        sessions = build_sessions(parsed.events, src.name, parsed.side)
+        matches = sorted(unit_survivors(evaluate_units(load_catalog(), sessions)),
+                         key=lambda m: (-m.confidence, m.pattern.id, m.unit))
+        return Judged([to_finding(m) for m in matches],
+                      {s.unique_id: session_summary(s) for s in sessions if s.unique_id})
 
 
 @dataclass(slots=True, frozen=True)
@@ -124,89 +145,133 @@ def client_of_sa(name: str, sa: dict[str, Any]) -> tuple[str, Client]:
     """The unique id and the client of a state event's IKE_SA (the EAP/XAuth identity when the
     client authenticated with one, else its IKE identity)."""
     uid = _s(sa, "uniqueid")
-    ident = next((_s(sa, k) for k in ("remote-eap-id", "remote-xauth-id", "remote-id") if _s(sa, k)), "")
-    return uid, Client(address=_s(sa, "remote-host"), id=ident, ike_sa=f"{name}[{uid}]")
+    ident = next((v for k in ("remote-eap-id", "remote-xauth-id", "remote-id")
+                  if (v := _s(sa, k)) and v not in ANY_ID), "")
+    return uid, Client(address=_s(sa, "remote-host"), id=ident,
+                       ike_sa=f"{'' if name == UNNAMED else name}[{uid}]")
 
 
 @dataclass(slots=True)
 class Window:
     """The last ``max_lines`` log lines (with their IKE_SA's unique id), the clients the state
-    events named, and the findings already reported."""
+    events named, and the findings already reported.
+
+    Everything it keeps is bounded by what the window holds, not by how long watch runs: a
+    finding is remembered by the stream line of its first evidence until that line leaves the
+    window, a client until its IKE_SA is gone and judged (and never more than ``MAX_SEEN``)."""
 
     max_lines: int = MAX_LINES
     lines: deque[tuple[str, str]] = field(default_factory=deque)
+    #: (stream line of the first evidence, finding id) of what was reported, oldest first
     seen: OrderedDict[tuple, None] = field(default_factory=OrderedDict)
     clients: OrderedDict[str, Client] = field(default_factory=OrderedDict)
+    #: lines per IKE_SA unique id in the window
+    held: dict[str, int] = field(default_factory=dict)
     #: IKE_SAs whose first lines fell out of the window: their tail is not judged again
-    cut: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    cut: set[str] = field(default_factory=set)
+    #: IKE_SAs a state event said are gone (down, or replaced by a rekeying): forgotten once judged
+    gone: set[str] = field(default_factory=set)
     pending: bool = False
     #: judge no later than this (clock time), set by a "down" state event
     due: float | None = None
-    #: counts charon instances (reconnections): unique ids start again at 1 after a restart
-    generation: int = 0
+    #: lines that left the window (or went with a charon that restarted): window line N is line
+    #: ``evicted + N`` of everything watch has received, a number never given twice
+    evicted: int = 0
 
     def add(self, event: dict[str, Any]) -> None:
         uid = _s(event, "ikesa-uniqueid")
         for line in render(event):
             self.lines.append((uid, line))
+            if uid:
+                self.held[uid] = self.held.get(uid, 0) + 1
             if len(self.lines) > self.max_lines:
-                old, _ = self.lines.popleft()
-                if old:
-                    _remember(self.cut, old, None)
+                self._evict()
         self.pending = True
+
+    def _evict(self) -> None:
+        old, _ = self.lines.popleft()
+        self.evicted += 1
+        if not old:
+            return
+        left = self.held[old] - 1
+        if left:
+            self.held[old] = left
+            self.cut.add(old)
+        else:  # its last line left: nothing of it can be judged any more
+            del self.held[old]
+            self.cut.discard(old)
+            self.clients.pop(old, None)
 
     def note_state(self, label: str, event: dict[str, Any], now: float) -> None:
         """Record the clients a state event names; a "down" event makes the window due."""
+        down = label in ("ike-updown", "child-updown") and "up" not in event
+        for value in event.values():
+            if label == "ike-rekey" and isinstance(value, dict) and isinstance(value.get("old"), dict):
+                self.gone.add(_s(value["old"], "uniqueid"))
         for name, sa in sa_entries(event):
             uid, client = client_of_sa(name, sa)
             if uid and (client.address or client.id):
                 _remember(self.clients, uid, client)
-        if label in ("ike-updown", "child-updown") and "up" not in event:
+            if uid and down and label == "ike-updown":
+                self.gone.add(uid)
+        if down:
             self.pending = True
             self.due = min(self.due, now + DOWN_GRACE) if self.due is not None else now + DOWN_GRACE
 
     def reset(self) -> None:
         """charon went away: its unique ids mean nothing to the next instance."""
+        self.evicted += len(self.lines)
         self.lines.clear()
-        self.clients.clear()
+        for d in (self.seen, self.clients, self.held):
+            d.clear()
         self.cut.clear()
+        self.gone.clear()
         self.pending, self.due = False, None
-        self.generation += 1
 
-    def client(self, s: SessionSummary | None) -> Client:
-        """The client of a diagnosed session: state events first, the log's own facts second."""
-        if s is None:
-            return Client()
-        known = self.clients.get(s.unique_id or "")
-        log_id = s.identities.get("remote_id") or ""
-        ike_sa = f"{s.ike_name}[{s.unique_id}]" if s.ike_name and s.unique_id else ""
+    def client(self, uid: str, s: SessionSummary | None) -> Client:
+        """The client of an IKE_SA: state events first, the log's own facts second."""
+        known = self.clients.get(uid) if uid else None
+        log_id = (s.identities.get("remote_id") or "") if s is not None else ""
+        peer = (s.peer or "") if s is not None else ""
+        ike_sa = f"{(s.ike_name or '') if s is not None else ''}[{uid}]" if uid else ""
         if known is None:
-            return Client(address=s.peer or "", id=log_id, ike_sa=ike_sa)
-        return Client(address=known.address or s.peer or "", id=known.id or log_id, ike_sa=known.ike_sa or ike_sa)
+            return Client(address=peer, id=log_id, ike_sa=ike_sa)
+        return Client(address=known.address or peer, id=known.id or log_id, ike_sa=known.ike_sa or ike_sa)
 
-    def judge(self, diagnose: Callable[[Iterable[str]], Report] = diagnose_lines,
+    def judge(self, diagnose: Callable[[Iterable[str]], Judged] = diagnose_lines,
               now: float | None = None) -> list[Alert]:
-        """Diagnose the window; the findings not reported before, with their clients."""
+        """Diagnose the window; the findings not reported before, with their clients.
+
+        A finding is the same one again when its first evidence is the same line of the stream
+        (the window's line number plus the lines dropped before it): what a later, longer
+        window diagnoses anew is not reported twice, while the same failure of another session
+        or another client is."""
         self.pending, self.due = False, None
         if not self.lines:
             return []
+        lines = list(self.lines)
+        offset = self.evicted
         try:
-            report = diagnose([line for _, line in self.lines])
+            judged = diagnose([line for _, line in lines])
         except InputError:  # nothing charon-like yet (e.g. only start-up lines)
             return []
-        sessions = {s.id: s for s in report.sessions}
         stamp = time.time() if now is None else now
         new = []
-        for f in report.findings:
-            s = sessions.get(f.session or "")
-            uid = s.unique_id if s is not None else None
+        for f in judged.findings:
+            first = f.evidence[0].line if f.evidence else 0
+            uid = lines[first - 1][0] if 0 < first <= len(lines) else ""
             if uid and uid in self.cut:
                 continue  # only its tail is left: judged (or lost) while it was whole
-            key = (self.generation, uid or f.session or "", f.id, f.evidence[0].text if f.evidence else "")
+            key = (offset + first, f.id) if first else (offset, f.id, f.session or "")
             if key in self.seen:
                 continue
             _remember(self.seen, key, None)
-            new.append(Alert(f, self.client(s), stamp))
+            new.append(Alert(f, self.client(uid, judged.sessions.get(uid)), stamp))
+        for uid in self.gone:  # judged now: the log names them from here on
+            self.clients.pop(uid, None)
+        self.gone.clear()
+        while self.seen and next(iter(self.seen))[0] <= self.evicted:
+            self.seen.popitem(last=False)  # its line left the window: it cannot come back
         return new
 
 
@@ -219,7 +284,7 @@ def _remember(d: OrderedDict, key: Any, value: Any) -> None:
 
 def follow(events: Iterator[tuple[Any, Any]], window: Window, emit: Callable[[Alert], None],
            settle: float = 2.0, flush: float = 10.0, clock: Callable[[], float] = time.monotonic,
-           diagnose: Callable[[Iterable[str]], Report] = diagnose_lines,
+           diagnose: Callable[[Iterable[str]], Judged] = diagnose_lines,
            running: Callable[[], bool] = lambda: True) -> None:
     """Feed ``(label, event)`` pairs (``(None, None)`` on a receive timeout) into ``window``; judge
     it when the log has been quiet for ``settle`` s, when ``flush`` s have passed with lines

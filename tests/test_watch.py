@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from diagnose.api import diagnose_paths
 from diagnose.cli import _register, app
 from diagnose.config import ConfigError
-from diagnose.watch import DOWN_GRACE, EVENTS, Window, follow, format_alert, render, watch
+from diagnose.watch import DOWN_GRACE, EVENTS, Judged, Window, follow, format_alert, render, watch
 
 from charon_styles import split
 
@@ -176,6 +176,8 @@ def test_an_up_event_only_names_the_client():
                                             "new": dict(synthetic_updown(b"3", True)["rw-eap"], uniqueid=b"3")}},
                    now=0.0)
     assert win.due is None and set(win.clients) == {"2", "3"}
+    win.note_state("ike-updown", synthetic_updown(b"7", up=True, name=b"(unnamed)", ident=b"%any"), now=0.0)
+    assert (win.clients["7"].id, win.clients["7"].ike_sa) == ("", "[7]")  # half-open: no identity yet
     (a,) = win.judge()
     assert str(a.client) == "bob (198.51.100.7)"
 
@@ -194,24 +196,47 @@ def test_a_session_cut_by_the_window_bound_is_not_judged_from_its_tail():
     assert cut.judge() == []
 
 
-def test_reset_forgets_clients_and_starts_a_new_generation():
+def test_reset_forgets_the_old_charon_and_numbers_lines_on():
     win = Window()
     for e in events_of("lab-no-certreq"):
         win.add(e)
     assert len(win.judge()) == 1
+    n = len(win.lines)
     win.reset()
-    assert not win.lines and not win.clients and win.generation == 1
+    assert not win.lines and not win.clients and not win.seen and win.evicted == n
     for e in events_of("lab-no-certreq"):  # a restarted charon counts unique ids from 1 again
         win.add(e)
     assert [a.finding.id for a in win.judge()] == ["no-certreq"]
 
 
-def test_memory_stays_bounded_over_many_sessions():
-    from diagnose import watch as w
+def test_every_failing_session_is_reported_not_one_per_pattern():
+    """The real gateway log of an INVALID_KE loop: five sessions fail the same way; a log
+    diagnosis folds them into one finding ("seen in 5 sessions"), watch reports each, once."""
+    sample = "lab-dh-group-unsupported"
+    (folded,) = diagnose_paths([str(SAMPLES / sample / "server-charon.log")]).findings
+    assert "seen in 5 sessions" in folded.notes
+    win = Window()
+    for e in events_of(sample):
+        win.add(e)
+    got = win.judge()
+    assert [a.finding.id for a in got] == [folded.id] * 5
+    assert len({a.client.ike_sa for a in got}) == 5 and all(a.client.address == "192.0.2.2" for a in got)
+    win.pending = True
+    assert win.judge() == []
 
+
+def test_bookkeeping_is_bounded_by_the_window():
     win = Window(max_lines=50)
-    for i in range(3 * w.MAX_SEEN):
-        win.note_state("ike-updown", synthetic_updown(str(i).encode(), up=True), now=0.0)
-        win.add({"group": b"NET", "level": b"1", "thread": b"05", "ikesa-name": b"(unnamed)",
-                 "ikesa-uniqueid": str(i).encode(), "msg": b"x"})
-    assert len(win.lines) == 50 and len(win.clients) == w.MAX_SEEN and len(win.cut) == w.MAX_SEEN
+    for i in range(5000):
+        uid = str(i).encode()
+        win.note_state("ike-updown", synthetic_updown(uid, up=True), now=0.0)
+        for _ in range(3):
+            win.add({"group": b"NET", "level": b"1", "thread": b"05", "ikesa-name": b"(unnamed)",
+                     "ikesa-uniqueid": uid, "msg": b"x"})
+        if i % 7 == 0:
+            win.note_state("ike-updown", synthetic_updown(uid, up=False), now=0.0)
+            win.judge(diagnose=lambda lines: Judged([], {}))
+    assert len(win.lines) == 50
+    # only the IKE_SAs with lines in the window are known (17, one of them cut)
+    assert len(win.held) <= 18 and len(win.clients) <= 18 and len(win.cut) <= 1
+    assert len(win.seen) == 0
