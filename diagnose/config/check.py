@@ -122,7 +122,8 @@ def check_live(session, source: str, clients: list[str], strongswan_version: str
 
     Rules that need a setting VICI does not report are "not evaluated", never run on defaults.
     """
-    from .vici_live import NOT_OVER_VICI, VICI_RULES, certs_from_answers, read_answers, server_from_answers
+    from .vici_live import (LIVE_RULES, NOT_OVER_VICI, VICI_RULES, certs_from_answers, read_answers,
+                            server_from_answers)
 
     ans = read_answers(session, source)
     certs, notes = certs_from_answers(ans)
@@ -132,10 +133,13 @@ def check_live(session, source: str, clients: list[str], strongswan_version: str
     inputs = Inputs(server_from_answers(ans), certs, profs, [summary])
     inputs.server.warnings.extend(notes)  # type: ignore[union-attr]
     ctx = _context(inputs, clients, strongswan_version or ans.version.get("version"))
-    results = evaluate(ctx)
+    results = [r for r in evaluate(ctx) if r.rule not in LIVE_RULES]
     for r in results:
         if r.rule not in VICI_RULES:
             r.status, r.reason, r.evidence = "unknown", NOT_OVER_VICI, []
+    specs = load_rules()
+    for rid, fn in LIVE_RULES.items():
+        results.extend(fn(specs[rid], conn, ctx, ans) for conn in inputs.server.connections)  # type: ignore[union-attr]
     return _report(inputs, ctx, results)
 
 

@@ -36,14 +36,38 @@ def synthetic_conn(reauth: bytes = b"0", eap: bytes = b"EAP_MSCHAPV2", dpd: byte
     return d
 
 
+#: SYNTHETIC get-algorithms key exchange section, in 5.9's shape ("dh"; 6.x says "ke"): method ->
+#: the plugin implementing it (the vici client gives keys as str, values as bytes). The lab test
+#: reads the real one.
+KE_OPENSSL = OrderedDict((m.decode(), b"openssl") for m in (b"MODP_3072", b"MODP_4096", b"MODP_6144", b"MODP_8192",
+                                                    b"MODP_2048", b"MODP_2048_224", b"MODP_2048_256",
+                                                    b"MODP_1536", b"MODP_1024", b"MODP_1024_160", b"MODP_768",
+                                                    b"MODP_CUSTOM", b"ECP_256", b"ECP_384", b"ECP_521",
+                                                    b"ECP_224", b"ECP_192", b"ECP_256_BP", b"ECP_384_BP",
+                                                    b"ECP_512_BP", b"ECP_224_BP", b"CURVE_25519", b"CURVE_448"))
+KE_GMP_ONLY = OrderedDict((m.decode(), b"gmp") for m in (b"MODP_3072", b"MODP_4096", b"MODP_6144", b"MODP_8192",
+                                                 b"MODP_2048", b"MODP_2048_224", b"MODP_2048_256", b"MODP_1536",
+                                                 b"MODP_1024", b"MODP_1024_160", b"MODP_768", b"MODP_CUSTOM"))
+
+
 class SyntheticSession:
     """Stands in for vici.Session with recorded-shape answers."""
 
-    def __init__(self, conns: dict[str, OrderedDict]):
-        self.conns = conns
+    def __init__(self, conns: dict[str, OrderedDict], ke: OrderedDict | None = KE_OPENSSL, section: bytes = b"dh"):
+        self.conns, self.ke, self.section = conns, ke, section
 
     def version(self):
         return OrderedDict([("daemon", b"charon"), ("version", b"5.9.8")])
+
+    def stats(self):
+        plugins = [b"charon", b"random", b"nonce", b"openssl" if self.ke is KE_OPENSSL else b"gmp", b"vici"]
+        return OrderedDict([("ikesas", OrderedDict([("total", b"0"), ("half-open", b"0")])), ("plugins", plugins)])
+
+    def get_algorithms(self):
+        if self.ke is None:
+            from vici.exception import CommandException
+            raise CommandException("unknown command 'get-algorithms'")
+        return OrderedDict([("encryption", OrderedDict([("AES_CBC", b"aes")])), (self.section.decode(), self.ke)])
 
     def list_conns(self, filters=None):
         return iter([OrderedDict([(n, c)]) for n, c in self.conns.items()])
@@ -138,3 +162,31 @@ def test_without_the_vici_package_it_says_which_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "vici", None)
     with pytest.raises(ConfigError, match=r"ikedoctor\[live\]"):
         connect("/var/run/charon.vici")
+
+
+def _dh(rep):
+    return [w for w in rep.warnings if "dh-group-unsupported" in w]
+
+
+def test_dh_rule_passes_live_when_every_offered_method_is_implemented():
+    rep = check_live(SyntheticSession({"rw": synthetic_conn(dpd=b"30")}), "vici:/x", ["ios-16", "macos-13"])
+    assert _dh(rep) == [] and "dh-group-unsupported" not in [f.id for f in rep.findings]
+    # 6.x names the section "ke"
+    rep6 = check_live(SyntheticSession({"rw": synthetic_conn(dpd=b"30")}, section=b"ke"), "vici:/x", ["ios-16"])
+    assert _dh(rep6) == []
+
+
+def test_dh_rule_names_what_charon_cannot_compute_and_stays_not_evaluated():
+    rep = check_live(SyntheticSession({"rw": synthetic_conn(dpd=b"30")}, ke=KE_GMP_ONLY), "vici:/x",
+                     ["ios-16", "macos-13"])
+    assert "dh-group-unsupported" not in [f.id for f in rep.findings]  # the proposals decide: not guessed
+    (w,) = _dh(rep)
+    assert w.startswith("not evaluated (charon cannot compute ECP_256 (offered by ios-16; "
+                        "implemented by openssl, botan, wolfssl)")
+    assert "check --server" in w and "dh-group-unsupported [rw]" in w
+
+
+def test_dh_rule_without_get_algorithms_says_so():
+    rep = check_live(SyntheticSession({"rw": synthetic_conn(dpd=b"30")}, ke=None), "vici:/x", ["ios-16"])
+    (w,) = _dh(rep)
+    assert "vici get-algorithms: unknown command 'get-algorithms'" in w

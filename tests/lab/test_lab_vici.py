@@ -20,37 +20,54 @@ from typer.testing import CliRunner  # noqa: E402
 
 from diagnose.cli import _register, app  # noqa: E402
 from diagnose.config.check import check, check_live, is_advisory  # noqa: E402
-from diagnose.config.vici_live import NOT_OVER_VICI, VICI_RULES, connect  # noqa: E402
+from diagnose.config.vici_live import LIVE_RULES, NOT_OVER_VICI, VICI_RULES, connect, read_answers  # noqa: E402
 
 from .runner import CL_V4, LabRun, install_signal_cleanup  # noqa: E402
 from .scenario import load_all  # noqa: E402
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
-# gateways whose swanctl.conf has a live-checkable problem (reauthentication, EAP method, no DPD)
-SCENARIOS = ["macos-reauth-failure", "eap-method-unsupported", "healthy-cert"]
+# gateways whose swanctl.conf has a live-checkable problem (reauthentication, EAP method, no DPD);
+# dh-group-unsupported: a plugin list (strongswan.conf) without an ECP implementation (5.x only)
+SCENARIOS = ["macos-reauth-failure", "eap-method-unsupported", "healthy-cert", "dh-group-unsupported"]
 CLIENTS = ["ios-16", "macos-13"]
 
 
 @pytest.mark.parametrize("scenario_id", SCENARIOS)
 def test_check_live_finds_what_check_finds(tmp_path, scenario_id):
+    from .samples import strongswan_version
+
     install_signal_cleanup()
     scenario = load_all([scenario_id])[0]
+    if not scenario.runs_on(strongswan_version().split(".")[0]):
+        pytest.skip(f"{scenario_id} is not played with strongSwan {strongswan_version()}")
     with LabRun(scenario, tmp_path / "lab") as run:
         sd = run.gw.swanctl_dir
         certs = sorted((sd / "x509").glob("*")) + sorted((sd / "x509ca").glob("*"))
-        files = check([sd / "swanctl.conf"], certs, [], CLIENTS)
+        files = check([sd / "swanctl.conf", run.gw.directory / "strongswan.conf"], certs, [], CLIENTS)
         live = check_live(connect(str(run.gw.vici)), f"vici:{run.gw.vici}", CLIENTS)
+        answers = read_answers(connect(str(run.gw.vici)), "vici")
         _register()
         res = CliRunner().invoke(app, ["check", "--live", "--socket", str(run.gw.vici), "--format", "json"])
     expected = sorted((f.id, f.session) for f in files.findings if f.id in VICI_RULES)
     assert sorted((f.id, f.session) for f in live.findings) == expected
-    assert expected, "the scenario's gateway has no live-checkable problem: the comparison tests nothing"
+    assert expected or scenario_id == "dh-group-unsupported", \
+        "the scenario's gateway has no live-checkable problem: the comparison tests nothing"
     assert all(e.path.startswith("vici ") for f in live.findings for e in f.evidence)
-    others = [f.id for f in files.findings if f.id not in VICI_RULES]
+    others = [f.id for f in files.findings if f.id not in VICI_RULES and f.id not in LIVE_RULES]
     assert all(any(NOT_OVER_VICI in w and rid in w for w in live.warnings) for rid in others)
     assert res.exit_code == (1 if any(not is_advisory(f) for f in live.findings) else 0), res.output
     assert sorted(f["id"] for f in json.loads(res.stdout)["findings"]) == sorted(f.id for f in live.findings)
+    # the key exchange rule in its live form: charon's own list of what it can compute
+    assert answers.algorithms and ("dh" in answers.algorithms or "ke" in answers.algorithms), answers.unanswered
+    assert answers.plugins and "vici" in answers.plugins
+    dh = [w for w in live.warnings if "dh-group-unsupported" in w]
+    if scenario_id == "dh-group-unsupported":
+        assert "dh-group-unsupported" in [f.id for f in files.findings]  # the files show the cause
+        assert "dh-group-unsupported" not in [f.id for f in live.findings]  # never guessed live
+        assert len(dh) == 1 and "cannot compute ECP_256" in dh[0] and "openssl" in dh[0], live.warnings
+    else:
+        assert dh == [], dh  # openssl computes every method the Apple clients offer: evaluated, passed
 
 
 def per_session(logfile) -> list[str]:
