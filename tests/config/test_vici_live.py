@@ -190,3 +190,61 @@ def test_dh_rule_without_get_algorithms_says_so():
     rep = check_live(SyntheticSession({"rw": synthetic_conn(dpd=b"30")}, ke=None), "vici:/x", ["ios-16"])
     (w,) = _dh(rep)
     assert "vici get-algorithms: unknown command 'get-algorithms'" in w
+
+
+# ---- diagnose --live-config ------------------------------------------------------------------
+
+SAMPLES = __import__("pathlib").Path(__file__).resolve().parents[2] / "samples"
+
+
+def _diagnose_with(session):
+    from diagnose.api import Options, diagnose_paths
+    from diagnose.confirm import ConfigInputs
+    from diagnose.config.vici_live import read_answers
+
+    live = read_answers(session, "vici:/x") if session is not None else None
+    log = str(SAMPLES / "lab-eap-method-unsupported" / "server-charon.log")
+    (f,) = diagnose_paths([log], Options(config=ConfigInputs(live=live))).findings
+    return f
+
+
+def test_live_config_confirms_a_log_finding():
+    """The real lab log of an EAP method Apple clients do not offer; SYNTHETIC answers of a
+    charon whose connection (named as in the log) asks for EAP-GTC."""
+    plain = _diagnose_with(None)
+    f = _diagnose_with(SyntheticSession({"rw-eap": synthetic_conn(eap=b"EAP_GTC", dpd=b"30")}))
+    assert f.id == plain.id == "eap-method-unsupported" and f.confidence > plain.confidence
+    assert any("configuration confirms it" in n for n in f.notes)
+    cfg = [e for e in f.evidence if e.role == "config"]
+    assert cfg and cfg[0].path == "vici list-conns [rw-eap]" and "EAP_GTC" in cfg[0].text
+    assert "<your-connection>" not in f.fix
+
+
+def test_live_config_contradicts_a_log_finding():
+    plain = _diagnose_with(None)
+    f = _diagnose_with(SyntheticSession({"rw-eap": synthetic_conn(eap=b"EAP_MSCHAPV2", dpd=b"30")}))
+    assert f.confidence < plain.confidence and any("configuration contradicts it" in n for n in f.notes)
+    assert any(e.role == "contradicting" and e.path.startswith("vici ") for e in f.evidence)
+
+
+def test_live_config_leaves_findings_vici_cannot_judge_alone():
+    """no-certreq needs send_cert, which list-conns does not report: neither raised nor lowered."""
+    from diagnose.api import Options, diagnose_paths
+    from diagnose.confirm import ConfigInputs
+    from diagnose.config.vici_live import read_answers
+
+    log = str(SAMPLES / "lab-no-certreq" / "server-charon.log")
+    plain = diagnose_paths([log]).findings[0]
+    live = read_answers(SyntheticSession({"rw-eap": synthetic_conn(dpd=b"30")}), "vici:/x")
+    f = diagnose_paths([log], Options(config=ConfigInputs(live=live))).findings[0]
+    assert f.id == plain.id == "no-certreq" and f.confidence == plain.confidence
+    assert not any(e.role in ("config", "contradicting") for e in f.evidence)
+
+
+def test_cli_live_config_exits_2_without_a_socket_before_reading_logs(tmp_path):
+    _register()
+    log = str(SAMPLES / "lab-no-certreq" / "server-charon.log")
+    res = CliRunner().invoke(app, ["diagnose", log, "--live-config", "--socket", str(tmp_path / "none.vici")])
+    assert res.exit_code == 2 and "none.vici" in res.output and "--socket" in res.output
+    both = CliRunner().invoke(app, ["diagnose", log, "--live-config", "--config", log])
+    assert both.exit_code == 2 and "--live-config" in both.output

@@ -187,3 +187,26 @@ def test_watch_cli_judges_a_session_at_its_down_event_and_runs_exec(tmp_path, sc
     assert all(h["env"]["IKEDOCTOR_FINDING_ID"] == h["id"] and CL_V4 in h["env"]["IKEDOCTOR_CLIENT"]
                for h in hooked)
     assert rc == 0 and "stopped" in err.read_text()
+
+
+def test_diagnose_live_config_confirms_with_what_charon_loaded(tmp_path):
+    """The gateway's own log, diagnosed with its running charon's configuration (VICI) instead of
+    its swanctl.conf: the same finding is confirmed, the evidence names the VICI source, and the
+    confidence moves as it does with ``--config`` on the file."""
+    install_signal_cleanup()
+    scenario = load_all(["eap-method-unsupported"])[0]
+    _register()
+    with LabRun(scenario, tmp_path / "lab") as run:
+        run.run_steps()
+        log = str(run.gw.logfile)
+        live = CliRunner().invoke(app, ["diagnose", log, "--live-config", "--socket", str(run.gw.vici),
+                                        "--format", "json", "--exit-zero"])
+        files = CliRunner().invoke(app, ["diagnose", log, "--config", str(run.gw.swanctl_dir / "swanctl.conf"),
+                                         "--format", "json", "--exit-zero"])
+        plain = CliRunner().invoke(app, ["diagnose", log, "--format", "json", "--exit-zero"])
+    assert live.exit_code == 0, live.output
+    f_live, f_files, f_plain = (json.loads(r.stdout)["findings"][0] for r in (live, files, plain))
+    assert f_live["id"] == f_files["id"] == f_plain["id"] == "eap-method-unsupported"
+    assert f_live["confidence"] == f_files["confidence"] > f_plain["confidence"]
+    assert any("configuration confirms it" in n for n in f_live["notes"])
+    assert [e["path"] for e in f_live["evidence"] if e["role"] == "config"] == ["vici list-conns [rw-eap]"]
