@@ -16,7 +16,8 @@ It runs the real CLI (``python -m diagnose watch --format jsonl --exec /bin/true
 gateway's socket, initiates the five connections one after the other for ``--minutes``, and every
 ``--interval`` seconds samples watch's resident memory (VmRSS of /proc/PID/status) and the number
 of findings it printed.  It ends with a table, start/end/peak RSS, the least-squares slope of RSS
-(over the whole run and over its second half, when the 20 000-line window is full) and the
+(over the whole run, its second half, and the part after the gateway had logged more lines than
+watch's 20 000-line window holds) and the
 findings per id beside those of the gateway's own log file, each session judged as watch judges
 them (``diagnose.watch.diagnose_lines``), and ``diagnose``'s one finding per pattern.
 """
@@ -168,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from tests.lab.runner import LabRun, install_signal_cleanup, missing_requirements
     from tests.lab.scenario import load_all
+    from diagnose.watch import MAX_LINES
 
     reason = missing_requirements()
     if reason:
@@ -180,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(args.workdir, ignore_errors=True)
     out, err = args.workdir / "watch.jsonl", args.workdir / "watch.err"
     attempts: collections.Counter[str] = collections.Counter()
-    samples: list[tuple[float, int, int, int]] = []  # (minutes, rss KiB, findings, attempts)
+    samples: list[tuple[float, int, int, int, int]] = []  # (minutes, RSS KiB, findings, attempts, log lines)
     with LabRun(scenario, args.workdir / "lab") as run, open(out, "wb") as o, open(err, "wb") as e:
         watch = subprocess.Popen([sys.executable, "-m", "diagnose", "watch", "--socket", str(run.gw.vici),
                                   "--format", "jsonl", "--exec", "/bin/true"], cwd=ROOT, stdout=o, stderr=e)
@@ -194,14 +196,16 @@ def main(argv: list[str] | None = None) -> int:
             end = t0 + args.minutes * 60
             next_sample = t0
             i = 0
-            print(f"{'min':>6} {'RSS MiB':>8} {'findings':>8} {'attempts':>8}", flush=True)
+            print(f"{'min':>6} {'RSS MiB':>8} {'findings':>8} {'attempts':>8} {'log lines':>9}", flush=True)
             while True:
                 now = time.monotonic()
                 if now >= next_sample:
                     n = len(findings(out))
-                    samples.append(((now - t0) / 60, rss_kib(watch.pid), n, sum(attempts.values())))
-                    m, r, f, a = samples[-1]
-                    print(f"{m:6.1f} {r / 1024:8.1f} {f:8d} {a:8d}", flush=True)
+                    with open(run.gw.logfile, "rb") as lf:
+                        lines = sum(1 for _ in lf)
+                    samples.append(((now - t0) / 60, rss_kib(watch.pid), n, sum(attempts.values()), lines))
+                    m, r, f, a, n_lines = samples[-1]
+                    print(f"{m:6.1f} {r / 1024:8.1f} {f:8d} {a:8d} {n_lines:9d}", flush=True)
                     next_sample += args.interval
                 if now >= end:
                     break
@@ -230,15 +234,21 @@ def main(argv: list[str] | None = None) -> int:
         log_lines = len(text)
     got = findings(out)
     by_id = collections.Counter(d["id"] for d in got)
-    rss = [r for _, r, _, _ in samples]
-    half = [(m, r / 1024) for m, r, _, _ in samples if m >= args.minutes / 2]
-    whole = [(m, r / 1024) for m, r, _, _ in samples]
+    rss = [r for _, r, _, _, _ in samples]
+    half = [(m, r / 1024) for m, r, _, _, _ in samples if m >= args.minutes / 2]
+    whole = [(m, r / 1024) for m, r, _, _, _ in samples]
+    # once the gateway has logged more than the window holds (its file log has about the lines
+    # watch receives), watch's window is full: from then on its memory must not grow
+    full = [(m, r / 1024) for m, r, _, _, n in samples if n >= MAX_LINES]
     clients = collections.Counter(str(d.get("client", {}).get("id", "")) for d in got)
     print()
     print(f"duration {args.minutes:g} min, {sum(attempts.values())} attempts {dict(attempts)}, "
           f"gateway log {log_lines} lines")
     print(f"watch RSS: start {rss[0] / 1024:.1f} MiB, end {rss[-1] / 1024:.1f} MiB, peak {max(rss) / 1024:.1f} MiB; "
           f"slope {slope(whole) * 60:+.2f} MiB/h (whole run), {slope(half) * 60:+.2f} MiB/h (second half)")
+    if len(full) >= 2:
+        print(f"window full from minute {full[0][0]:.1f}: RSS {full[0][1]:.1f} -> {full[-1][1]:.1f} MiB, "
+              f"peak {max(r for _, r in full):.1f} MiB, slope {slope(full) * 60:+.2f} MiB/h")
     print(f"findings printed by watch: {len(got)} {dict(sorted(by_id.items()))}; clients {dict(clients)}")
     print(f"the gateway's log file, each session judged (as watch does): {sum(per_session.values())} "
           f"{dict(sorted(per_session.items()))}")
@@ -247,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"minutes": args.minutes, "attempts": dict(attempts), "samples": samples,
                       "rss_start_kib": rss[0], "rss_end_kib": rss[-1], "rss_peak_kib": max(rss),
                       "slope_mib_per_h": slope(whole) * 60, "slope_second_half_mib_per_h": slope(half) * 60,
+                      "slope_window_full_mib_per_h": slope(full) * 60 if len(full) >= 2 else None,
                       "watch_findings": dict(by_id), "log_findings_per_session": dict(per_session),
                       "log_findings": dict(logged)}))
     return 0
