@@ -138,6 +138,13 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` (fields 14 and 15 of /proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def slope(points: list[tuple[float, float]]) -> float:
     """Least-squares slope of (x, y)."""
     n = len(points)
@@ -208,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{m:6.1f} {r / 1024:8.1f} {f:8d} {a:8d} {n_lines:9d}", flush=True)
                     next_sample += args.interval
                 if now >= end:
+                    cpu = cpu_seconds(watch.pid)
                     break
                 if watch.poll() is not None:
                     raise RuntimeError(f"watch exited {watch.returncode}: {err.read_text()[-500:]}")
@@ -249,13 +257,14 @@ def main(argv: list[str] | None = None) -> int:
     if len(full) >= 2:
         print(f"window full from minute {full[0][0]:.1f}: RSS {full[0][1]:.1f} -> {full[-1][1]:.1f} MiB, "
               f"peak {max(r for _, r in full):.1f} MiB, slope {slope(full) * 60:+.2f} MiB/h")
+    print(f"watch CPU: {cpu:.1f} s in {args.minutes:g} min ({cpu / (args.minutes * 60) * 100:.1f}% of one core)")
     print(f"findings printed by watch: {len(got)} {dict(sorted(by_id.items()))}; clients {dict(clients)}")
     print(f"the gateway's log file, each session judged (as watch does): {sum(per_session.values())} "
           f"{dict(sorted(per_session.items()))}")
     print(f"diagnose of the gateway log file (one finding per pattern): {dict(sorted(logged.items()))}")
     print(f"watch stderr: {err.read_text().strip()[-400:]}")
     print(json.dumps({"minutes": args.minutes, "attempts": dict(attempts), "samples": samples,
-                      "rss_start_kib": rss[0], "rss_end_kib": rss[-1], "rss_peak_kib": max(rss),
+                      "rss_start_kib": rss[0], "rss_end_kib": rss[-1], "rss_peak_kib": max(rss), "cpu_s": cpu,
                       "slope_mib_per_h": slope(whole) * 60, "slope_second_half_mib_per_h": slope(half) * 60,
                       "slope_window_full_mib_per_h": slope(full) * 60 if len(full) >= 2 else None,
                       "watch_findings": dict(by_id), "log_findings_per_session": dict(per_session),
