@@ -204,7 +204,8 @@ class Window:
 
     def note_state(self, label: str, event: dict[str, Any], now: float) -> None:
         """Record the clients a state event names; a "down" event makes the window due."""
-        down = label in ("ike-updown", "child-updown") and "up" not in event
+        # charon sets ``up = yes`` on the way up and leaves the key out on the way down
+        down = label in ("ike-updown", "child-updown") and _s(event, "up") != "yes"
         for value in event.values():
             if label == "ike-rekey" and isinstance(value, dict) and isinstance(value.get("old"), dict):
                 self.gone.add(_s(value["old"], "uniqueid"))

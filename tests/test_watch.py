@@ -176,6 +176,9 @@ def test_an_up_event_only_names_the_client():
                                             "new": dict(synthetic_updown(b"3", True)["rw-eap"], uniqueid=b"3")}},
                    now=0.0)
     assert win.due is None and set(win.clients) == {"2", "3"}
+    win.note_state("child-updown", dict(synthetic_updown(b"3", up=True), up=b"no"), now=0.0)
+    assert win.due is not None  # a documented "up = no" is a down event too
+    win.due = None
     win.note_state("ike-updown", synthetic_updown(b"7", up=True, name=b"(unnamed)", ident=b"%any"), now=0.0)
     assert (win.clients["7"].id, win.clients["7"].ike_sa) == ("", "[7]")  # half-open: no identity yet
     (a,) = win.judge()

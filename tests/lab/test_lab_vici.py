@@ -145,7 +145,6 @@ GOES_DOWN = ["eap-auth-failed"]
 def test_watch_cli_judges_a_session_at_its_down_event_and_runs_exec(tmp_path, scenario_id):
     """The real CLI with ``--settle 30 --flush 60``: a finding that arrives within seconds came from
     the state event that said the session went down, not from a timer; ``--exec`` gets it."""
-    import os
     import signal
     import subprocess
     import sys
