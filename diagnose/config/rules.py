@@ -149,10 +149,10 @@ def action(spec: RuleSpec, conn: Connection, val: Val | None, section: Loc | Non
     new = change or spec.change.get(_fmt(conn), "")
     settings = [new] if isinstance(new, str) else list(new)
     if val is not None and val.loc is not None:
-        head = f"change `{val.loc.text}` at {val.loc.path}:{val.loc.line} to"
+        head = f"change `{val.loc.text}` at {val.loc} to"
     else:
         anchor = section or conn.loc
-        where = f" ({anchor.path}:{anchor.line})" if anchor else ""
+        where = f" ({anchor})" if anchor else ""
         label = f"section '{anchor.text.rstrip('{ ').strip()}'" if section and anchor else f"connection '{conn.name}'"
         if len(settings) == 1:
             return f"add `{settings[0]}` to {label}{where}"

@@ -248,3 +248,26 @@ def test_cli_live_config_exits_2_without_a_socket_before_reading_logs(tmp_path):
     assert res.exit_code == 2 and "none.vici" in res.output and "--socket" in res.output
     both = CliRunner().invoke(app, ["diagnose", log, "--live-config", "--config", log])
     assert both.exit_code == 2 and "--live-config" in both.output
+
+
+def test_vici_evidence_renders_without_a_line_number_and_is_not_folded():
+    """VICI evidence has no line: shown as ``vici list-conns [rw]``, never ``...:0``, and two
+    entries of one connection both shown (a log line is shown once per path and line)."""
+    from rich.console import Console
+
+    from diagnose.report.markdown import render_markdown
+    from diagnose.report.model import Evidence
+    from diagnose.report.terminal import render_terminal
+
+    rep = check_live(SyntheticSession({"rw": synthetic_conn(reauth=b"3600", eap=b"EAP_MD5")}), "vici:/x",
+                     ["ios-16", "macos-13"])
+    f = next(f for f in rep.findings if f.id == "macos-reauth-failure")
+    f.evidence.append(Evidence(path="vici list-conns [rw]", line=0, text="rekey_time = 14400", role="config",
+                               side="config"))
+    console = Console(record=True, width=200)
+    render_terminal(rep, console)
+    text = console.export_text()
+    assert "vici list-conns [rw]  reauth_time = 3600" in text and "vici list-conns [rw]  rekey_time = 14400" in text
+    assert "[rw]:0" not in text
+    md = render_markdown(rep)
+    assert "`vici list-conns [rw]`" in md and "[rw]:0" not in md
