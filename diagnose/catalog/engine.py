@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import regex
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from ..events import Event
 from ..proposals import keywords_list, without_ke
@@ -410,13 +410,19 @@ class _Unit:
 
 def merge_matches(per_unit: dict[str, list[Match]]) -> list[Match]:
     """Suppression inside each unit, then one finding per pattern across units."""
+    merged: dict[str, Match] = {}
+    for m in unit_survivors(per_unit):
+        fold(merged, m)
+    return ranked(merged)
+
+
+def unit_survivors(per_unit: dict[str, list[Match]]) -> Iterator[Match]:
+    """Each unit's matches after suppression, not folded across units (``watch`` reports every
+    failing session, a log diagnosis one finding per pattern)."""
     # suppression is judged per session; patterns of wider scope suppress in every session they cover
     wide = [m for ms in per_unit.values() for m in ms if m.pattern.scope != "session"]
-    merged: dict[str, Match] = {}
     for unit, ms in per_unit.items():
-        for m in survivors(ms, [w for w in wide if w.unit != unit]):
-            fold(merged, m)
-    return ranked(merged)
+        yield from survivors(ms, [w for w in wide if w.unit != unit])
 
 
 def survivors(ms: list[Match], others: list[Match]) -> list[Match]:

@@ -28,6 +28,10 @@ def diagnose(
     config: list[str] = typer.Option([], "--config", help="Gateway swanctl.conf or ipsec.conf: confirms or rules out causes."),
     cert: list[str] = typer.Option([], "--cert", help="Server certificate (PEM/DER/PKCS#12) to check against the findings."),
     profile: list[str] = typer.Option([], "--profile", help="Apple .mobileconfig profile of the client."),
+    live_config: bool = typer.Option(False, "--live-config", help="On the gateway: the configuration the running "
+                                     "charon has loaded, read over its VICI socket, confirms or rules out causes "
+                                     "(instead of --config; needs ikedoctor[live], root or the socket's group)."),
+    socket: str = typer.Option("/var/run/charon.vici", "--socket", help="charon's VICI socket, for --live-config."),
     clients: Optional[str] = typer.Option(None, "--clients", help="Client OS versions, e.g. ios-16,macos-13."),
     peer: Optional[str] = typer.Option(None, "--peer", help="Only this client address's sessions (and the "
                                        "daemon's own lines): one user in a busy gateway log."),
@@ -48,9 +52,16 @@ def diagnose(
         from ..confirm import ConfigInputs
         from ..redact import Redactor
 
+        live = None
+        if live_config:
+            if config:
+                raise typer.BadParameter("--config and --live-config both give the gateway's configuration: "
+                                         "use one", param_hint="--live-config")
+            from ..config.vici_live import connect, read_answers
+            live = read_answers(connect(socket), f"vici:{socket}")  # before the logs: exit 2 at once without it
         cfg = ConfigInputs(server=[Path(c) for c in config], certs=[Path(c) for c in cert],
                            profiles=[Path(p) for p in profile],
-                           clients=[c.strip() for c in clients.split(",")] if clients else None)
+                           clients=[c.strip() for c in clients.split(",")] if clients else None, live=live)
         opts = Options(log_format=log_format, side=side, year=year, tz=parse_tz(tz), config=cfg, focus=focus)
         sessions: list = []
         html = format is ReportFormat.html

@@ -123,21 +123,43 @@ def check_live(session, source: str, clients: list[str], strongswan_version: str
 
     Rules that need a setting VICI does not report are "not evaluated", never run on defaults.
     """
-    from .vici_live import NOT_OVER_VICI, VICI_RULES, certs_from_answers, read_answers, server_from_answers
+    from .vici_live import read_answers
 
     ans = read_answers(session, source)
-    certs, notes = certs_from_answers(ans)
-    profs = [load_profile(p) for p in profiles]
-    summary = InputSummary(path=source, format=f"vici (charon {ans.version.get('version', '?')})", side="config",
-                           lines=0, recognised=len(ans.conns), events=0, unparsed=0)
-    inputs = Inputs(server_from_answers(ans), certs, profs, [summary])
-    inputs.server.warnings.extend(notes)  # type: ignore[union-attr]
+    inputs = live_inputs(ans, [], list(profiles))
     ctx = _context(inputs, clients, strongswan_version or ans.version.get("version"))
-    results = evaluate(ctx)
+    return _report(inputs, ctx, live_results(ctx, ans))
+
+
+def live_inputs(ans, certs: list[Path] = (), profiles: list[Path] = ()) -> Inputs:  # type: ignore[assignment]
+    """The VICI answers (``vici_live.LiveAnswers``) as check inputs; certificate files and
+    profiles given besides are added."""
+    from .vici_live import certs_from_answers, server_from_answers
+
+    loaded, notes = certs_from_answers(ans)
+    cert_infos = loaded + [c for p in certs for c in load_certificates(p)]
+    profs = [load_profile(p) for p in profiles]
+    summary = InputSummary(path=ans.source, format=f"vici (charon {ans.version.get('version', '?')})", side="config",
+                           lines=0, recognised=len(ans.conns), events=0, unparsed=0)
+    inputs = Inputs(server_from_answers(ans), cert_infos, profs, [summary])
+    inputs.server.warnings.extend(notes)  # type: ignore[union-attr]
+    return inputs
+
+
+def live_results(ctx: Context, ans, connection: str | None = None) -> list[Result]:
+    """Every rule on the live answers: those VICI reports the inputs of as on files, those with a
+    live form (``LIVE_RULES``) by it, every other one "not evaluated"."""
+    from .vici_live import LIVE_RULES, NOT_OVER_VICI, VICI_RULES
+
+    results = [r for r in evaluate(ctx, connection=connection) if r.rule not in LIVE_RULES]
     for r in results:
         if r.rule not in VICI_RULES:
             r.status, r.reason, r.evidence = "unknown", NOT_OVER_VICI, []
-    return _report(inputs, ctx, results)
+    specs = load_rules()
+    conns = [c for c in ctx.server.connections if connection is None or c.name == connection]  # type: ignore[union-attr]
+    for rid, fn in LIVE_RULES.items():
+        results.extend(fn(specs[rid], conn, ctx, ans) for conn in conns)
+    return results
 
 
 def _report(inputs: Inputs, ctx: Context, results: list[Result]) -> Report:
@@ -199,7 +221,20 @@ def config_facts(server: list[Path], certs: list[Path] = (), profiles: list[Path
     """
     inputs = load_inputs(list(server), list(certs), list(profiles))
     ctx = _context(inputs, list(clients or DEFAULT_CLIENTS), strongswan_version)
-    results = evaluate(ctx, connection=connection)
+    return facts_from_results(evaluate(ctx, connection=connection))
+
+
+def live_config_facts(ans, certs: list[Path] = (), profiles: list[Path] = (),  # type: ignore[assignment]
+                      clients: list[str] | None = None, connection: str | None = None) -> dict[str, ConfigFact]:
+    """``config_facts`` on what charon has loaded (``vici_live.LiveAnswers``): a rule VICI cannot
+    feed is ``unknown``, so it neither confirms nor contradicts a log finding."""
+    inputs = live_inputs(ans, list(certs), list(profiles))
+    ctx = _context(inputs, list(clients or DEFAULT_CLIENTS), ans.version.get("version"))
+    return facts_from_results(live_results(ctx, ans, connection))
+
+
+def facts_from_results(results: list[Result]) -> dict[str, ConfigFact]:
+    """Rule results -> one ``ConfigFact`` per catalog id."""
     facts: dict[str, ConfigFact] = {}
     for rid in load_rules():
         mine = [r for r in results if r.rule == rid]

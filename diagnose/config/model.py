@@ -26,7 +26,7 @@ class Loc:
     text: str = ""
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.line}" if self.line else self.path  # line 0: a VICI answer
 
 
 @dataclass(slots=True)

@@ -165,8 +165,10 @@ class FixAction:
         """A report snippet; ``mode``/``path``/``line`` let a tool apply it (tests do)."""
         replace = self.old is not None
         title = f"{self.where}: replace `{self.old}` with" if replace else f"{self.where}: add"
-        return {"lang": self.lang, "title": title, "text": "\n".join(self.settings) + "\n",
-                "mode": "replace" if replace else "add", "path": self.path or "", "line": self.line}
+        snip: dict[str, str | int] = {"lang": self.lang, "title": title, "text": "\n".join(self.settings) + "\n"}
+        if self.path and self.line > 0:  # a file line (what charon loaded over VICI has none)
+            snip |= {"mode": "replace" if replace else "add", "path": self.path, "line": self.line}
+        return snip
 
 
 def action(spec: RuleSpec, conn: Connection, val: Val | None, section: Loc | None = None,
@@ -179,15 +181,15 @@ def action(spec: RuleSpec, conn: Connection, val: Val | None, section: Loc | Non
     if val is not None and val.loc is not None:
         old: str | None = val.loc.text.strip()
         path, line = val.loc.path, val.loc.line
-        place = f"{path} (line {line})"
-        head = f"change `{val.loc.text}` at {val.loc.path}:{val.loc.line} to"
+        place = str(val.loc)
+        head = f"change `{val.loc.text}` at {val.loc} to"
     else:
         old = None
         anchor = section or conn.loc
         path, line = (anchor.path, anchor.line) if anchor else (None, 0)
         label = f"section '{anchor.text.rstrip('{ ').strip()}'" if section and anchor else f"connection '{conn.name}'"
-        place = f"{label} in {anchor.path} (line {anchor.line})" if anchor else label
-        where = f" ({anchor.path}:{anchor.line})" if anchor else ""
+        place = f"{label} in {anchor}" if anchor else label
+        where = f" ({anchor})" if anchor else ""
         head = f"add `{settings[0]}` to {label}{where}" if len(settings) == 1 else f"add to {label}{where} these lines"
     if len(settings) != 1:
         prose = head + ":\n" + "\n".join(f"    {s}" for s in settings)

@@ -5,6 +5,12 @@ charon's control socket answers ``list-conns``, ``get-pools``, ``list-certs`` an
 the file readers build, so the same rules run.  Evidence points at the VICI command and the
 connection (``vici list-conns [rw]``) instead of a file line.
 
+``get-algorithms`` (the algorithms charon can compute, and the plugin implementing each) and the
+``plugins`` list of ``stats`` (VICI has no ``get-plugins`` command) feed the key exchange rule in
+its live form (``LIVE_RULES``): with the connections' IKE proposals unknown, it can only pass
+(every method the requested clients offer is implemented) or name the offered methods charon
+cannot compute and stay not evaluated.
+
 ``list-conns`` does not report everything swanctl.conf can say (strongSwan 5.9/6.0 omit the IKE
 and ESP proposals, a connection's pools, send_cert/send_certreq, mobike, fragmentation, encap),
 and some rules read files on disk (the swanctl key and CA directories).  Those rules are
@@ -46,6 +52,8 @@ class ViciSession(Protocol):
     """The part of ``vici.Session`` used here (tests pass recorded answers instead)."""
 
     def version(self) -> dict: ...
+    def stats(self) -> dict: ...
+    def get_algorithms(self) -> dict: ...
     def list_conns(self, filters: dict | None = None) -> Any: ...
     def get_pools(self, options: dict | None = None) -> dict: ...
     def list_certs(self, filters: dict | None = None) -> Any: ...
@@ -62,6 +70,13 @@ class LiveAnswers:
     pools: dict[str, Any] = field(default_factory=dict)
     certs: list[dict[str, Any]] = field(default_factory=list)
     authorities: dict[str, Any] = field(default_factory=dict)
+    #: get-algorithms: algorithm type (``dh`` in 5.x, ``ke`` in 6.x, ``encryption``, ...) ->
+    #: algorithm name -> the plugin implementing it; None when charon did not answer
+    algorithms: dict[str, dict[str, str]] | None = None
+    #: the loaded plugins (``stats``); None when charon did not answer
+    plugins: list[str] | None = None
+    #: commands charon refused or does not know, with its error
+    unanswered: dict[str, str] = field(default_factory=dict)
 
 
 def _dec(v: Any) -> Any:
@@ -90,7 +105,25 @@ def read_answers(session: ViciSession, source: str) -> LiveAnswers:
     ans.pools = _dec(dict(session.get_pools()))
     ans.certs = [{k: (v if k == "data" else _dec(v)) for k, v in dict(c).items()} for c in session.list_certs()]
     ans.authorities = _merge(session.list_authorities())
+    algs = _optional(ans, "get-algorithms", session.get_algorithms)
+    if algs is not None:
+        ans.algorithms = {str(k): {str(a): str(p) for a, p in v.items()}
+                          for k, v in _dec(dict(algs)).items() if isinstance(v, dict)}
+    stats = _optional(ans, "stats", session.stats)
+    if stats is not None and isinstance(_dec(dict(stats)).get("plugins"), list):
+        ans.plugins = [str(p) for p in _dec(dict(stats))["plugins"]]
     return ans
+
+
+def _optional(ans: LiveAnswers, command: str, call: Any) -> Any:
+    """A command an older or restricted charon may not answer: its error is kept, not raised."""
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001 - the vici client raises CommandException and kin
+        if not type(exc).__module__.startswith("vici"):
+            raise
+        ans.unanswered[command] = str(exc) or type(exc).__name__
+        return None
 
 
 # ---- mapping ---------------------------------------------------------------------------------
@@ -241,3 +274,67 @@ def connect(path: str) -> ViciSession:
         raise ConfigError(path, f"cannot connect: {exc.strerror or exc}",
                           "give --socket with charon's VICI socket path") from None
     return vici.Session(sock)
+
+
+# ---- rules in their live form ------------------------------------------------------------------
+
+#: get-algorithms' key exchange section: ``dh`` up to 5.9, ``ke`` from 6.0
+KE_SECTIONS = ("ke", "dh")
+
+
+def rule_dh_live(spec: Any, conn: Connection, ctx: Any, ans: LiveAnswers) -> Any:
+    """dh-group-unsupported on what charon can compute (get-algorithms) rather than on its plugin
+    list: a pass when every key exchange method the requested clients offer is implemented (then
+    no proposal can select one that is not); otherwise not evaluated, naming those methods, as the
+    connection's IKE proposals that decide the selection are not reported over VICI."""
+    from .proposals import KE
+    from .rules import Result
+    from .rules_gateway import providers
+    from ..report.model import Evidence
+
+    r = Result(spec.id, "unknown", conn.name)
+    section = next((k for k in KE_SECTIONS if ans.algorithms and k in ans.algorithms), None)
+    if section is None:
+        why = ans.unanswered.get("get-algorithms", "no key exchange section in its answer")
+        r.reason = f"charon did not report its key exchange methods (vici get-algorithms: {why})"
+        return r
+    implemented = ans.algorithms[section]  # type: ignore[index]
+    clients = ctx.clients_for(spec)
+    if not clients:
+        r.reason = "no matching client requested"
+        return r
+    if conn.version.value == 1:
+        r.reason = "IKEv1-only connection: the Apple IKEv2 lists do not apply"
+        return r
+    offered: dict[str, list[str]] = {}
+    for cl in clients:
+        for p in cl.ike:
+            for m in p.algs(KE):
+                offered.setdefault(m, [])
+                if cl.id not in offered[m]:
+                    offered[m].append(cl.id)
+    missing = {m: cls for m, cls in offered.items() if m not in implemented}
+    have = ", ".join(f"{m} ({implemented[m]})" for m in offered if m in implemented)
+    r.evidence = [Evidence(path="vici get-algorithms", line=0, role="config", side="config",
+                           text=f"{section}: {have or 'none of the offered methods'}")]
+    if ans.plugins is not None:
+        r.evidence.append(Evidence(path="vici stats", line=0, role="config", side="config",
+                                   text="plugins: " + " ".join(ans.plugins)))
+    if not missing:
+        r.status = "pass"
+        r.reason = ("every key exchange method the requested clients offer is implemented "
+                    f"({', '.join(offered)}), whatever the proposals select")
+        return r
+    table = {k: list(v) for k, v in spec.extra.get("ke_plugins", {}).items()}
+    parts = []
+    for m, cls in missing.items():
+        prov = providers(m, table)
+        parts.append(f"{m} (offered by {', '.join(cls)}" + (f"; implemented by {', '.join(prov)}" if prov else "") + ")")
+    r.reason = (f"charon cannot compute {'; '.join(parts)} (vici get-algorithms); whether a client gets it "
+                "depends on the connection's IKE proposals, which charon does not report over VICI: "
+                "run `check --server` on its swanctl.conf and strongswan.conf")
+    return r
+
+
+#: rules evaluated by a live form of their own, on the answers instead of a configuration file
+LIVE_RULES = {"dh-group-unsupported": rule_dh_live}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import regex
 
-from .model import Report
+from .model import Report, where
 from .safe_text import md_cell, md_code, md_fence, md_text
 
 _URL = regex.compile(r"^https?://[^\s<>`\x00-\x1f\x7f-\x9f]+$")
@@ -40,7 +40,7 @@ def render_markdown(report: Report) -> str:
             out.append("_Pattern not yet verified on a real log._\n")
         out += [md_text(f.root_cause), "", "**Evidence**", ""]
         for ev in f.evidence:
-            out.append(f"- {md_text(ev.role)}: {md_code(f'{ev.path}:{ev.line}')} {md_code(ev.text.strip()[:300])}")
+            out.append(f"- {md_text(ev.role)}: {md_code(where(ev.path, ev.line))} {md_code(ev.text.strip()[:300])}")
         for note in f.notes:
             out.append(f"- note: {md_text(note)}")
         out += ["", "**Fix**", "", md_text(f.fix), ""]

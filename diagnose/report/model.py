@@ -25,6 +25,11 @@ class Evidence:
     time: str | None = None
 
 
+def where(path: str, line: int) -> str:
+    """``path:line``, or the path alone for evidence without a line (a VICI answer)."""
+    return f"{path}:{line}" if line else path
+
+
 @dataclass(slots=True)
 class Finding:
     id: str

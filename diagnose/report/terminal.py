@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .model import Finding, Report
+from .model import Finding, Report, where
 from .safe_text import printable
 
 _FILES = {"swanctl": "swanctl.conf", "ipsec.conf": "ipsec.conf", "strongswan.conf": "strongswan.conf",
@@ -151,14 +151,16 @@ def possible(f: Finding) -> bool:
 
 def _evidence_lines(f: Finding, verbose: bool) -> list[Text]:
     """Each evidence line once, its mark, where it is; -v adds every line, its time, its full text."""
-    seen: set[tuple[str, int]] = set()
-    unique = [ev for ev in f.evidence if (ev.path, ev.line) not in seen and not seen.add((ev.path, ev.line))]
+    seen: set[tuple[str, int, str]] = set()
+    # a log line once; entries without a line number (a VICI answer: ``vici list-conns [rw]``) by text
+    keys = [(ev.path, ev.line, "" if ev.line else ev.text) for ev in f.evidence]
+    unique = [ev for ev, k in zip(f.evidence, keys) if k not in seen and not seen.add(k)]
     roles = [r for r in MARKS if any((ev.role if ev.role in MARKS else "required") == r for ev in unique)]
     legend = "; ".join(f"{MARKS[r][0]} {MARKS[r][1]}" for r in roles)
     out = [Text.assemble(("Evidence", "bold"), (f" ({legend}):", "dim"))]
     for ev in unique if verbose else unique[:SHOWN_EVIDENCE]:
         line = Text(f" {MARKS.get(ev.role, MARKS['required'])[0]} ")
-        line.append(printable(f"{ev.path}:{ev.line}"), style="cyan")
+        line.append(printable(where(ev.path, ev.line)), style="cyan")
         if verbose and ev.time:
             line.append(f"  {ev.time}", style="dim")
         line.append("  ")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from diagnose.catalog.engine import event_matches, match_all, render
+from diagnose.catalog.engine import evaluate_units, event_matches, match_all, render, unit_survivors
 from diagnose.catalog.model import Condition, Group, Pattern
 from diagnose.events import Event, Side
 from diagnose.sessions import Session
@@ -70,6 +70,17 @@ def test_same_finding_in_many_sessions_is_merged():
     p = pattern("p", [Group("r", [Condition(event="give_up")])])
     ms = match_all([p], [session([ev("give_up")], f"s{i}") for i in range(4)])
     assert len(ms) == 1 and ms[0].occurrences == 4
+
+
+def test_unit_survivors_keep_every_session_with_suppression_inside_each():
+    """What watch reports: each session's matches after suppression, not merged per pattern."""
+    a = pattern("a", [Group("r", [Condition(event="no_proposal")])], suppresses=["b"], base=0.8)
+    b = pattern("b", [Group("r", [Condition(event="give_up")])])
+    sessions = [session([ev("give_up")], f"s{i}") for i in range(3)] + \
+        [session([ev("no_proposal"), ev("give_up", 2)], "s9")]
+    kept = list(unit_survivors(evaluate_units([a, b], sessions)))
+    assert sorted((m.pattern.id, m.unit) for m in kept) == [("a", "s9"), ("b", "s0"), ("b", "s1"), ("b", "s2")]
+    assert sorted(m.pattern.id for m in match_all([a, b], sessions)) == ["a", "b"]
 
 
 def test_templates_fill_captures_and_show_missing_ones_as_placeholders():

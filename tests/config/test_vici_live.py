@@ -36,14 +36,38 @@ def synthetic_conn(reauth: bytes = b"0", eap: bytes = b"EAP_MSCHAPV2", dpd: byte
     return d
 
 
+#: SYNTHETIC get-algorithms key exchange section, in 5.9's shape ("dh"; 6.x says "ke"): method ->
+#: the plugin implementing it (the vici client gives keys as str, values as bytes). The lab test
+#: reads the real one.
+KE_OPENSSL = OrderedDict((m.decode(), b"openssl") for m in (b"MODP_3072", b"MODP_4096", b"MODP_6144", b"MODP_8192",
+                                                    b"MODP_2048", b"MODP_2048_224", b"MODP_2048_256",
+                                                    b"MODP_1536", b"MODP_1024", b"MODP_1024_160", b"MODP_768",
+                                                    b"MODP_CUSTOM", b"ECP_256", b"ECP_384", b"ECP_521",
+                                                    b"ECP_224", b"ECP_192", b"ECP_256_BP", b"ECP_384_BP",
+                                                    b"ECP_512_BP", b"ECP_224_BP", b"CURVE_25519", b"CURVE_448"))
+KE_GMP_ONLY = OrderedDict((m.decode(), b"gmp") for m in (b"MODP_3072", b"MODP_4096", b"MODP_6144", b"MODP_8192",
+                                                 b"MODP_2048", b"MODP_2048_224", b"MODP_2048_256", b"MODP_1536",
+                                                 b"MODP_1024", b"MODP_1024_160", b"MODP_768", b"MODP_CUSTOM"))
+
+
 class SyntheticSession:
     """Stands in for vici.Session with recorded-shape answers."""
 
-    def __init__(self, conns: dict[str, OrderedDict]):
-        self.conns = conns
+    def __init__(self, conns: dict[str, OrderedDict], ke: OrderedDict | None = KE_OPENSSL, section: bytes = b"dh"):
+        self.conns, self.ke, self.section = conns, ke, section
 
     def version(self):
         return OrderedDict([("daemon", b"charon"), ("version", b"5.9.8")])
+
+    def stats(self):
+        plugins = [b"charon", b"random", b"nonce", b"openssl" if self.ke is KE_OPENSSL else b"gmp", b"vici"]
+        return OrderedDict([("ikesas", OrderedDict([("total", b"0"), ("half-open", b"0")])), ("plugins", plugins)])
+
+    def get_algorithms(self):
+        if self.ke is None:
+            from vici.exception import CommandException
+            raise CommandException("unknown command 'get-algorithms'")
+        return OrderedDict([("encryption", OrderedDict([("AES_CBC", b"aes")])), (self.section.decode(), self.ke)])
 
     def list_conns(self, filters=None):
         return iter([OrderedDict([(n, c)]) for n, c in self.conns.items()])
@@ -138,3 +162,112 @@ def test_without_the_vici_package_it_says_which_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "vici", None)
     with pytest.raises(ConfigError, match=r"ikedoctor\[live\]"):
         connect("/var/run/charon.vici")
+
+
+def _dh(rep):
+    return [w for w in rep.warnings if "dh-group-unsupported" in w]
+
+
+def test_dh_rule_passes_live_when_every_offered_method_is_implemented():
+    rep = check_live(SyntheticSession({"rw": synthetic_conn(dpd=b"30")}), "vici:/x", ["ios-16", "macos-13"])
+    assert _dh(rep) == [] and "dh-group-unsupported" not in [f.id for f in rep.findings]
+    # 6.x names the section "ke"
+    rep6 = check_live(SyntheticSession({"rw": synthetic_conn(dpd=b"30")}, section=b"ke"), "vici:/x", ["ios-16"])
+    assert _dh(rep6) == []
+
+
+def test_dh_rule_names_what_charon_cannot_compute_and_stays_not_evaluated():
+    rep = check_live(SyntheticSession({"rw": synthetic_conn(dpd=b"30")}, ke=KE_GMP_ONLY), "vici:/x",
+                     ["ios-16", "macos-13"])
+    assert "dh-group-unsupported" not in [f.id for f in rep.findings]  # the proposals decide: not guessed
+    (w,) = _dh(rep)
+    assert w.startswith("not evaluated (charon cannot compute ECP_256 (offered by ios-16; "
+                        "implemented by openssl, botan, wolfssl)")
+    assert "check --server" in w and "dh-group-unsupported [rw]" in w
+
+
+def test_dh_rule_without_get_algorithms_says_so():
+    rep = check_live(SyntheticSession({"rw": synthetic_conn(dpd=b"30")}, ke=None), "vici:/x", ["ios-16"])
+    (w,) = _dh(rep)
+    assert "vici get-algorithms: unknown command 'get-algorithms'" in w
+
+
+# ---- diagnose --live-config ------------------------------------------------------------------
+
+SAMPLES = __import__("pathlib").Path(__file__).resolve().parents[2] / "samples"
+
+
+def _diagnose_with(session):
+    from diagnose.api import Options, diagnose_paths
+    from diagnose.confirm import ConfigInputs
+    from diagnose.config.vici_live import read_answers
+
+    live = read_answers(session, "vici:/x") if session is not None else None
+    log = str(SAMPLES / "lab-eap-method-unsupported" / "server-charon.log")
+    (f,) = diagnose_paths([log], Options(config=ConfigInputs(live=live))).findings
+    return f
+
+
+def test_live_config_confirms_a_log_finding():
+    """The real lab log of an EAP method Apple clients do not offer; SYNTHETIC answers of a
+    charon whose connection (named as in the log) asks for EAP-GTC."""
+    plain = _diagnose_with(None)
+    f = _diagnose_with(SyntheticSession({"rw-eap": synthetic_conn(eap=b"EAP_GTC", dpd=b"30")}))
+    assert f.id == plain.id == "eap-method-unsupported" and f.confidence > plain.confidence
+    assert any("configuration confirms it" in n for n in f.notes)
+    cfg = [e for e in f.evidence if e.role == "config"]
+    assert cfg and cfg[0].path == "vici list-conns [rw-eap]" and "EAP_GTC" in cfg[0].text
+    assert "<your-connection>" not in f.fix
+
+
+def test_live_config_contradicts_a_log_finding():
+    plain = _diagnose_with(None)
+    f = _diagnose_with(SyntheticSession({"rw-eap": synthetic_conn(eap=b"EAP_MSCHAPV2", dpd=b"30")}))
+    assert f.confidence < plain.confidence and any("configuration contradicts it" in n for n in f.notes)
+    assert any(e.role == "contradicting" and e.path.startswith("vici ") for e in f.evidence)
+
+
+def test_live_config_leaves_findings_vici_cannot_judge_alone():
+    """no-certreq needs send_cert, which list-conns does not report: neither raised nor lowered."""
+    from diagnose.api import Options, diagnose_paths
+    from diagnose.confirm import ConfigInputs
+    from diagnose.config.vici_live import read_answers
+
+    log = str(SAMPLES / "lab-no-certreq" / "server-charon.log")
+    plain = diagnose_paths([log]).findings[0]
+    live = read_answers(SyntheticSession({"rw-eap": synthetic_conn(dpd=b"30")}), "vici:/x")
+    f = diagnose_paths([log], Options(config=ConfigInputs(live=live))).findings[0]
+    assert f.id == plain.id == "no-certreq" and f.confidence == plain.confidence
+    assert not any(e.role in ("config", "contradicting") for e in f.evidence)
+
+
+def test_cli_live_config_exits_2_without_a_socket_before_reading_logs(tmp_path):
+    _register()
+    log = str(SAMPLES / "lab-no-certreq" / "server-charon.log")
+    res = CliRunner().invoke(app, ["diagnose", log, "--live-config", "--socket", str(tmp_path / "none.vici")])
+    assert res.exit_code == 2 and "none.vici" in res.output and "--socket" in res.output
+    both = CliRunner().invoke(app, ["diagnose", log, "--live-config", "--config", log])
+    assert both.exit_code == 2 and "--live-config" in both.output
+
+
+def test_vici_evidence_renders_without_a_line_number_and_is_not_folded():
+    """VICI evidence has no line: shown as ``vici list-conns [rw]``, never ``...:0``, and two
+    entries of one connection both shown (a log line is shown once per path and line)."""
+    from rich.console import Console
+
+    from diagnose.report.markdown import render_markdown
+    from diagnose.report.model import Evidence
+    from diagnose.report.terminal import render_terminal
+
+    rep = check_live(SyntheticSession({"rw": synthetic_conn(reauth=b"3600", eap=b"EAP_MD5")}), "vici:/x",
+                     ["ios-16", "macos-13"])
+    f = next(f for f in rep.findings if f.id == "macos-reauth-failure")
+    f.evidence.append(Evidence(path="vici list-conns [rw]", line=0, text="rekey_time = 14400", role="config",
+                               side="config"))
+    console = Console(record=True, width=200)
+    render_terminal(rep, console)
+    text = console.export_text()
+    assert "vici list-conns [rw]  reauth_time = 3600" in text and "vici list-conns [rw]  rekey_time = 14400" in text
+    assert "[rw]:0" not in text
+    md = render_markdown(rep)
+    assert "`vici list-conns [rw]`" in md and "[rw]:0" not in md
