@@ -174,3 +174,13 @@ def test_an_ike_message_carrying_an_error_notify_is_a_failure_with_its_meaning(t
     assert report.status == "unidentified-failure" and report.failed
     [note] = report.notable_lines
     assert note.severity == "error" and "AUTHENTICATION_FAILED" in note.meaning
+
+
+def test_optional_plugins_that_did_not_start_are_no_failure(tmp_path):
+    # a real start-up: 'plugin 'ha': failed to load - ...' and 'unable to load 5 plugin features'
+    sample = "public-146-debian-client-invalid-ke-retry-eap-healthy/client-charon.log"
+    lines = (SAMPLES / sample).read_text().splitlines()
+    n = max(i for i, t in enumerate(lines, 1) if "plugin feature" in t)
+    report = diagnose_paths([str(_cut(sample, 1, n, tmp_path))])
+    assert report.status == "no-ike" and not report.failed
+    assert report.notable_lines and all(x.severity == "warning" for x in report.notable_lines)
