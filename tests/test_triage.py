@@ -184,3 +184,10 @@ def test_optional_plugins_that_did_not_start_are_no_failure(tmp_path):
     report = diagnose_paths([str(_cut(sample, 1, n, tmp_path))])
     assert report.status == "no-ike" and not report.failed
     assert report.notable_lines and all(x.severity == "warning" for x in report.notable_lines)
+
+
+def test_an_ikev1_identity_mismatch_is_explained_from_the_clients_side():
+    # a strongSwan IKEv1 client rejecting the gateway's identity (public paste, bold markers and all)
+    report = diagnose_paths([str(SAMPLES / "public-137-raspi-client-idir-does-not-match")])
+    [n] = [x for x in report.notable_lines if "IDir" in x.text]
+    assert "expects" in n.meaning and any("rightid" in s for s in n.look_at)
