@@ -63,12 +63,13 @@ class TriageCollector:
         self.last_by_peer: dict[str, tuple[tuple, str, Event]] = {}
 
     def feed(self, s: Session) -> None:
-        overcome = _overcome(s)
+        kinds = {e.kind for e in s.events}
+        overcome = _overcome(s, kinds)
         if s.events and any(e.kind not in NOT_IKE for e in s.events):  # daemon chatter is no IKE session
             self.any_ike = True
             first = s.events[0]
             order = (first.time is not None, first.time or first.line, first.path, first.line)
-            if _failed(s, overcome):
+            if _failed(s, kinds, overcome):
                 self.failed.append((s.peer or s.path, order))
             elif s.outcome == "established":
                 self.established.setdefault(s.peer or s.path, []).append(order)
@@ -149,10 +150,9 @@ def _later(a: Event, b: Event) -> bool:
         (a.time is None or b.time is None or a.time == b.time) and (a.path, a.line) > (b.path, b.line))
 
 
-def _failed(s: Session, overcome: set[int]) -> bool:
+def _failed(s: Session, kinds: set[str], overcome: set[int]) -> bool:
     """Failed, and not by a benign retry alone or a step the session got over (``_overcome``);
     an established session is not failed."""
-    kinds = {e.kind for e in s.events}
     if "ike_established" in kinds:
         return False
     return any((e.kind in FAILURE_KINDS and not _benign(e) and id(e) not in overcome)
@@ -160,12 +160,11 @@ def _failed(s: Session, overcome: set[int]) -> bool:
                or (e.kind == "log_notable" and e.attrs.get("severity") == "error") for e in s.events)
 
 
-def _overcome(s: Session) -> set[int]:
+def _overcome(s: Session, kinds: set[str]) -> set[int]:
     """Failure events the same session shows were got over: an address of one family assigned
     (the other family's "no virtual IP found" is then no failure), or a connection that did not
     fit ("peer requested EAP, config unacceptable") followed by charon switching to another."""
     out: set[int] = set()
-    kinds = {e.kind for e in s.events}
     if "virtual_ip_failed" not in kinds and "no_matching_config" not in kinds:
         return out
     addressed = "virtual_ip" in kinds
