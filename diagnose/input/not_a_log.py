@@ -24,7 +24,6 @@ _SWANCTL_SA = re.compile(r"^\S+: #\d+, " + _SA_STATES + r", IKEv[12], ")
 #: ``swanctl --list-conns``: "rw: IKEv2, no reauthentication, rekeying every 14400s"
 _SWANCTL_CONN = re.compile(r"^\S+: IKEv[12](?:/2)?, (?:no reauthentication|reauthentication every)")
 _SWANCTL_CONF = re.compile(r"^\s*(connections|secrets|pools|authorities)\s*\{\s*$")
-_IPSEC_CONF = re.compile(r"^(conn \S+|config setup|ca \S+)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +37,7 @@ def recognise(lines: list[str]) -> NotALog | None:
     """What the head of an input is, when it is status output or configuration, else None."""
     states: Counter[str] = Counter()
     stroke = swanctl = conns = 0
-    swanctl_conf = ipsec_conf = 0
+    swanctl_conf = 0
     for line in lines:
         if m := _STROKE_SA.match(line):
             states[m.group(1)] += 1
@@ -52,8 +51,6 @@ def recognise(lines: list[str]) -> NotALog | None:
             conns += 1
         elif _SWANCTL_CONF.match(line):
             swanctl_conf += 1
-        elif _IPSEC_CONF.match(line):
-            ipsec_conf += 1
     log_step = ("to see why a connection fails, give charon's log of the attempt instead: `journalctl -u "
                 "strongswan --since -30min` or the file log; on the Mac, `ikedoctor collect`")
     if stroke or swanctl:
@@ -63,8 +60,11 @@ def recognise(lines: list[str]) -> NotALog | None:
     if conns:
         return NotALog("`swanctl --list-conns` output, the loaded connections, not a log",
                        f"{conns} connection(s)", "check them with `ikedoctor check --live` on the gateway; " + log_step)
+    from ..config.ipsec_conf import looks_like_ipsec_conf  # only on this error path
+
+    ipsec_conf = looks_like_ipsec_conf("\n".join(lines))
     if swanctl_conf or ipsec_conf:
-        kind = "swanctl.conf" if swanctl_conf >= ipsec_conf else "ipsec.conf"
+        kind = "ipsec.conf" if ipsec_conf else "swanctl.conf"
         return NotALog(f"a {kind} configuration, not a log", "connections and settings",
                        f"check it with `ikedoctor check --server FILE`; {log_step}")
     return None

@@ -53,3 +53,10 @@ def test_text_that_is_neither_stays_an_unknown_format(tmp_path):
     f.write_text("the VPN does not connect since Monday\nplease help\n")
     with pytest.raises(InputError, match="unknown log format"):
         diagnose_paths([str(f)])
+
+
+def test_an_ipsec_conf_given_to_diagnose_is_named_as_one():
+    from pathlib import Path
+    conf = Path(__file__).resolve().parents[1] / "fixtures" / "config" / "strongswan-testing" / "ip-pool.ipsec.conf"
+    with pytest.raises(InputError, match=r"ipsec.conf configuration.*ikedoctor check --server"):
+        diagnose_paths([str(conf)])
