@@ -201,13 +201,11 @@ def _notable(e: Event, k) -> tuple[str, NotableLine] | None:
     meaning = k.by_format.get(e.attrs.get("format") or "") if e.kind == "log_notable" else None
     if e.kind == "message":  # an IKE message that carries an error notify (N(AUTH_FAILED) ...)
         notify = e.attrs.get("error_notify")
-        known = k.notifies.get(notify) if notify and not _benign(e) else None
-        if known is None:
+        meaning = k.notifies.get(notify) if notify and not _benign(e) else None  # keyed by the notify
+        if meaning is None:
             return None
-        return f"notify:{notify}", NotableLine(path=e.path, line=e.line, text=e.text, side=e.side.value,
-                                               severity="error", meaning=known.meaning,
-                                               look_at=list(known.look_at))
-    if meaning is not None:
+        severity = "error"
+    elif meaning is not None:
         severity = meaning.severity
     elif e.kind == "log_notable":  # a line its own log marks as an error (Apple's message type)
         meaning = k.topic(e.attrs.get("topic") or "other")
