@@ -12,6 +12,7 @@ A daemon restart resets unique ids, so it starts a new epoch.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from datetime import datetime
 from typing import Callable, Iterable, Protocol
 
@@ -135,30 +136,43 @@ class SessionBuilder:
         return s
 
     def feed(self, ev: Event) -> None:
-        if ev.kind == "daemon_start":
-            self.flush_all()
-            self.epoch += 1
-            self.by_uid.clear()
-            self.by_peer.clear()
-            self.thread_last.clear()
-            return
-        key = ev.thread or "-"
-        job = self.jobs.get(key)
-        starts_job = ev.kind == "packet" and ev.attrs.get("direction") == "in"
-        if starts_job:
-            if job:
-                self.flush(key)
-                job = None
-            # a message from this peer is handled after any earlier one; settle those jobs
-            # first so that an id they name attaches to the SA it belonged to at the time
-            for other, pending in list(self.jobs.items()):
-                if other != key and any(e.peer == ev.peer for e in pending if e.peer):
-                    self.flush(other)
-        if job is None:
-            job = self.jobs[key] = []
-        job.append(ev)
-        if ev.thread is None or (ev.kind == "packet" and ev.attrs.get("direction") == "out"):
-            self.flush(key)
+        self.feed_all((ev,))
+
+    def feed_all(self, events: Iterable[Event]) -> None:
+        """``feed`` for each event in turn, in one loop (a dense log's events are most of the work)."""
+        jobs, flush = self.jobs, self.flush
+        for ev in events:
+            kind = ev.kind
+            if kind == "daemon_start":
+                self.flush_all()
+                self.epoch += 1
+                self.by_uid.clear()
+                self.by_peer.clear()
+                self.thread_last.clear()
+                continue
+            thread = ev.thread
+            key = thread or "-"
+            job = jobs.get(key)
+            if kind == "packet":
+                direction = ev.attrs.get("direction")
+                if direction == "in":  # starts a job
+                    if job:
+                        flush(key)
+                        job = None
+                    # a message from this peer is handled after any earlier one; settle those jobs
+                    # first so that an id they name attaches to the SA it belonged to at the time
+                    peer = ev.peer
+                    for other, pending in list(jobs.items()):
+                        if other != key and any(e.peer == peer for e in pending if e.peer):
+                            flush(other)
+            else:
+                direction = None
+            if job is None:
+                job = jobs[key] = [ev]
+            else:
+                job.append(ev)
+            if thread is None or direction == "out":
+                flush(key)
 
     def flush_all(self) -> None:
         for key in list(self.jobs):
@@ -188,17 +202,19 @@ class SessionBuilder:
 
     def place(self, job: list[Event], key: str) -> None:
         session = self.resolve(job, key)
-        for ev in job:
-            if ev.kind in _HALF_OPEN_KINDS:
-                self.track_half_open(session, ev)
-            if self.attach is None:
-                session.events.append(ev)
-            else:
+        if self.attach is None:
+            session.events.extend(job)
+        else:
+            for ev in job:
                 self.attach(session, ev)
-            if ev.kind == "ike_start":
+        for ev in job:
+            kind = ev.kind
+            if kind in _HALF_OPEN_KINDS:
+                self.track_half_open(session, ev)
+            elif kind == "ike_start":
                 session.role = session.role or ev.attrs.get("role")
                 session.version = session.version or ev.attrs.get("version")
-            if ev.ike_name and ev.ike_name != "(unnamed)" and not session.ike_name:
+            if ev.ike_name and not session.ike_name and ev.ike_name != "(unnamed)":
                 session.ike_name = ev.ike_name
         if key != "-":
             self.thread_last[key] = session
@@ -262,11 +278,10 @@ class SessionBuilder:
 def build_sessions(events: Iterable[Event], path: str, side: Side, gate: Gated | None = None) -> list[Session]:
     """Sessions of one input, in order of first appearance (``gate``: see ``Gated``)."""
     b = SessionBuilder(path, side, gate=gate)
-    for ev in events:
-        b.feed(ev)
+    b.feed_all(events)
     b.flush_all()
     for s in b.sessions:
-        s.events.sort(key=lambda e: e.line)
+        s.events.sort(key=by_line)
     sessions = [s for s in b.sessions if s.events]
     mark_overlaps(sessions)
     for s in sessions:
@@ -274,6 +289,7 @@ def build_sessions(events: Iterable[Event], path: str, side: Side, gate: Gated |
     return sessions
 
 
+by_line = attrgetter("line")
 _ENDS = frozenset({"ike_deleted", "daemon_start", "daemon_stop", "duplicate_replaced"})
 _DELETION = frozenset({"delete", "ike_deleted"})
 #: what moves a session in or out of being half open (SessionBuilder.track_half_open)

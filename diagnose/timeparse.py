@@ -126,6 +126,8 @@ def default_year() -> int:
 # -- year-less stamps ------------------------------------------------------------------------
 
 _YEARLESS_HEAD = re.compile(r"\s*(?:<\d{1,3}>)?[A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d")
+#: a line that does not start with blanks has or lacks that stamp within its first this many characters
+YEARLESS_HEAD_CHARS = len("<255>Mmm  dd HH:MM:SS")
 
 
 def is_yearless(text: str) -> bool:

@@ -46,7 +46,7 @@ from ..focus import ID_KINDS
 from ..input.sources import Source
 from ..proposal_match import proposal_mismatches
 from ..report.model import Report, SessionSummary
-from ..sessions import Session, SessionBuilder, mark_overlaps
+from ..sessions import Session, SessionBuilder, by_line, mark_overlaps
 from ..settle import Settlement, TimeSummary
 from ..triage import TriageCollector
 from .assembling import session_summary
@@ -160,7 +160,7 @@ def _assign(src: Source, opts: Options) -> _Plan:
     assert len(index) == len(sessions), "every session the builder creates gets its job's events"
     for s in sessions:
         s.side = side
-        s.events.sort(key=lambda e: e.line)
+        s.events.sort(key=by_line)
     # the same derivation as build_sessions, on the kinds it reads
     mark_overlaps(sessions)
     kept = focus_keeps(sessions, opts, opened.gate)
