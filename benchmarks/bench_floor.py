@@ -13,6 +13,9 @@ each as MB/s and as a ratio to plain reading:
   least any parser that places each line can do;
 * ``re.findall`` — one ``findall`` of that prefix over the whole text: the per-line tuples
   are built in C, no Python loop at all;
+* ``templates``  — the least the parser's design can do without any per-line Python: the block
+  front end's ``findall`` (``charon_blocks.LINE``) over 64 KB blocks, then the message table
+  (``charon.lookup``) once per distinct message text; no events, no time stamps;
 * ``reader``     — ikedoctor's reader (``numbered_lines``: CR/CRLF, NUL, bad UTF-8, long lines);
 * ``parse``      — the reader plus the charon parser (events), whole blocks split by one
   ``findall`` (``diagnose/parsers/charon_blocks.py``);
@@ -91,6 +94,22 @@ def steps(files: list[Path]) -> dict[str, Callable[[], object]]:
     def findall() -> int:
         return sum(len(_PREFIX_ALL.findall(p.read_bytes().decode("utf-8"))) for p in files)
 
+    def templates() -> int:
+        from diagnose.parsers.charon import lookup
+        from diagnose.parsers.charon_blocks import BLOCK_BYTES, LINE
+        n = 0
+        for p in files:
+            texts: dict[str, None] = {}
+            with open(p, encoding="utf-8", errors="replace", newline="") as f:
+                while block := f.read(BLOCK_BYTES):
+                    found = LINE.findall(block)
+                    n += len(found)
+                    texts.update(dict.fromkeys(t[6] for t in found))
+            cache: dict = {}
+            for text in texts:
+                lookup(text.strip(), cache)
+        return n
+
     def reader() -> int:
         from diagnose.input.reader import numbered_lines
         n = 0
@@ -132,7 +151,7 @@ def steps(files: list[Path]) -> dict[str, Callable[[], object]]:
         return sum(len(diagnose_paths([str(p)], Options(focus=Focus(peer=PEER))).sessions) for p in files)
 
     return {"plain": plain, "split": split, "loop": loop, "re.match": match, "re.findall": findall,
-            "reader": reader, "parse": parse, "parse-lines": parse_lines, "diagnose": diagnose, "stream": stream,
+            "templates": templates, "reader": reader, "parse": parse, "parse-lines": parse_lines, "diagnose": diagnose, "stream": stream,
             "peer": peer}
 
 
