@@ -64,6 +64,11 @@ HISTORY = [
     "  no longer held out: public-147 (a client fragment without opening lines: the side now follows",
     "  what its messages show, e.g. an INFORMATIONAL request carrying AUTH_FAILED), public-149 and",
     "  public-150 (messages of releases/frontends the reference lacks are judged by their wording).",
+    "- 2026-12-05, damaged spaces and unknown sides: a message whose spaces a poster lost or doubled",
+    "  is now read (public-126's packet lines `[42453](60 bytes)` and public-136's decisive line), and a",
+    "  fragment that does not show which end wrote it, where the other end's reading differs, gets a",
+    "  warning naming that reading and `--side`. public-136 stays wrong by its label (read as the",
+    "  gateway's: client-cert-untrusted first; the warning names san-mismatch).",
 ]
 
 

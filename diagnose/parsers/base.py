@@ -50,6 +50,8 @@ class ParseContext:
 
     path: str
     side: Side = Side.UNKNOWN
+    #: set by the parser: no line showed which end wrote the log, so ``side`` is its default
+    side_assumed: bool = False
     year: int | None = None
     tz: tzinfo | None = None
     stats: ParseStats = field(default_factory=ParseStats)

@@ -322,13 +322,13 @@ class _Run:
             return None
         if ev.kind == "ike_start":
             self.roles[ev.attrs["role"]] += 1
-        elif ev.kind == "message":
-            self.count_opening(ev.attrs)
+        elif ev.kind in _ROLE_KINDS:
+            self.count_opening(ev.kind, ev.attrs)
         stats.events += 1
         return ev
 
-    def count_opening(self, attrs: dict[str, Any]) -> None:
-        role = _role_of(attrs)
+    def count_opening(self, kind: str, attrs: dict[str, Any]) -> None:
+        role = _role_of(kind, attrs)
         if role is not None:
             self.opens[role] += 1
 
@@ -340,6 +340,7 @@ class _Run:
             ini, resp = self.roles["initiator"], self.roles["responder"]
             if ini == resp == 0:
                 ini, resp = self.opens["initiator"], self.opens["responder"]
+            ctx.side_assumed = ini == resp == 0  # most charon pastes are a gateway's
             side = Side.CLIENT if ini > resp else Side.SERVER
         for ev in self.pending:
             ev.side = side
@@ -347,14 +348,20 @@ class _Run:
         ctx.side = side
 
 
+#: the event kinds ``_role_of`` reads
+_ROLE_KINDS = frozenset({"message", "half_open_timeout"})
 #: exchanges only the IKE_SA's initiator sends requests of (the client, for a remote access VPN)
 _INITIATOR_EXCHANGES = frozenset({"IKE_SA_INIT", "ID_PROT", "AGGRESSIVE", "IKE_AUTH"})
 
 
-def _role_of(attrs: dict[str, Any]) -> str | None:
-    """The role of the side that logged a message, where the protocol fixes it: requests of the
+def _role_of(kind: str, attrs: dict[str, Any]) -> str | None:
+    """The role of the side that logged an event, where the protocol fixes it: requests of the
     IKE_SA's opening exchanges go from initiator to responder, and an INFORMATIONAL request
-    carrying AUTHENTICATION_FAILED is the initiator rejecting the responder (RFC 7296 2.21.2)."""
+    carrying AUTHENTICATION_FAILED is the initiator rejecting the responder (RFC 7296 2.21.2).
+    Only a responder times out a half-open IKE_SA: charon schedules that job for an IKE_SA an
+    incoming message created (``ike_sa.c``, ``process_message``)."""
+    if kind == "half_open_timeout":
+        return "responder"
     exchange, kind, direction = attrs.get("exchange"), attrs.get("msg_type"), attrs.get("direction")
     if exchange in _INITIATOR_EXCHANGES and kind in ("request", "response") and direction in ("in", "out"):
         return "initiator" if (kind == "request") == (direction == "out") else "responder"

@@ -59,7 +59,7 @@ LINE = re.compile(
 def parse_blocks(run: "_Run", items: Iterator["tuple[int, str] | TextBlock"]) -> Iterator[Event]:
     """The events of ``items`` (blocks and repaired single lines), exactly as ``run.lines``
     would give them for the same lines; held in ``run.pending`` unless the context streams."""
-    from .charon import _GROUPS, _MISSING, _SA_GROUPS, lookup
+    from .charon import _GROUPS, _MISSING, _ROLE_KINDS, _SA_GROUPS, lookup
 
     ctx, stats, one, cache, strings = run.ctx, run.stats, run.one, run.cache, run.strings
     intern = strings.setdefault
@@ -143,8 +143,8 @@ def parse_blocks(run: "_Run", items: Iterator["tuple[int, str] | TextBlock"]) ->
                                name or tpl.env_name, thread, tpl.peer, tpl.spis, tpl.attrs)
                 if tpl.kind == "ike_start":
                     roles[tpl.attrs["role"]] += 1
-                elif tpl.kind == "message":
-                    run.count_opening(tpl.attrs)
+                elif tpl.kind in _ROLE_KINDS:
+                    run.count_opening(tpl.kind, tpl.attrs)
                 events += 1
             if stream:
                 yield ev

@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Iterator
 
 import regex
 
@@ -65,6 +65,7 @@ class MessageRule:
     #: (the ``regex`` timeout alone cost twice the match, per new packet text)
     linear: bool = False
     _linear_rx: Any = None
+    _loose_rx: Any = None
 
     @property
     def rx(self) -> Any:
@@ -74,6 +75,13 @@ class MessageRule:
             self._rx = compile_format(self.format, self.enum_tokens)[0]
         return self._rx
 
+    @property
+    def loose_rx(self) -> Any:
+        """The regex with every space of the fixed text optional or repeatable (``Table.match_loose``)."""
+        if self._loose_rx is None:
+            self._loose_rx = compile_format(self.format, self.enum_tokens, loose=True)[0]
+        return self._loose_rx
+
     def match(self, msg: str) -> Any:
         """The whole message against the format (``TimeoutError`` on a pathological line)."""
         if self.linear:
@@ -81,6 +89,10 @@ class MessageRule:
                 self._linear_rx = re.compile(self.rx.pattern)
             return self._linear_rx.match(msg)
         return self.rx.match(msg, timeout=MATCH_TIMEOUT)
+
+
+def _loose_literal(text: str) -> str:
+    return " *".join(regex.escape(word) for word in text.split(" "))
 
 
 def literals_of(fmt: str) -> tuple[str, ...]:
@@ -141,21 +153,23 @@ def resolve_plan(compiled: Any, m: Any) -> Any:
     return " ".join(p for p in parts if p)
 
 
-def compile_format(fmt: str, enum_tokens: bool = False) -> tuple[Any, str | None]:
+def compile_format(fmt: str, enum_tokens: bool = False, loose: bool = False) -> tuple[Any, str | None]:
     """Turn a charon format string into an anchored regex and its leading literal word.
 
     ``enum_tokens``: the format's ``%N`` print enum names without spaces (EAP_NAK,
     EAP_FAILURE), so a generic format such as ``received %N, sending %N`` cannot swallow a
-    sentence of another message.
+    sentence of another message.  ``loose``: every space of the fixed text may be missing or
+    repeated (``Table.match_loose``).
     """
     fmt = fmt.strip()
+    literal = _loose_literal if loose else regex.escape
     out, pos = [], 0
     for m in _SPEC_RX.finditer(fmt):
-        out.append(regex.escape(fmt[pos:m.start()]))
+        out.append(literal(fmt[pos:m.start()]))
         spec = m.group()
         out.append("%" if spec == "%%" else r"([^\s,]+)" if enum_tokens and spec == "%N" else _SPEC[spec])
         pos = m.end()
-    out.append(regex.escape(fmt[pos:]))
+    out.append(literal(fmt[pos:]))
     first = fmt.split(" ", 1)[0]
     first_word = None if "%" in first else first
     return regex.compile("^" + "".join(out) + "$"), first_word
@@ -191,6 +205,7 @@ def _load_rules() -> list[MessageRule]:
 class Table:
     by_word: dict[str, list[MessageRule]]
     floating: list[MessageRule]  # formats that start with a conversion
+    by_opening: dict[str, list[MessageRule]] | None = None  # for ``match_loose``, built on first use
 
     def match(self, msg: str) -> tuple[MessageRule, Any] | None:
         word = msg.split(" ", 1)[0]
@@ -208,7 +223,44 @@ class Table:
                 continue
             if m:
                 return rule, m
-        return self.match_elided(msg)
+        return self.match_elided(msg) or self.match_loose(msg)
+
+    def match_loose(self, msg: str) -> tuple[MessageRule, Any] | None:
+        """A message whose spaces a poster lost or doubled (retyped from a phone's screen:
+        ``certificate does not confirm identity'192.168.2.33'(ID_IPV4_ADDR)``): tried only when
+        no format matched it as printed.  Every piece of the format's fixed text must still be
+        there, spaces aside, and one format of one meaning must fit, as for an elision."""
+        squeezed = msg.replace(" ", "")
+        if len(squeezed) < MIN_ELIDED_HEAD:
+            return None
+        if self.by_opening is None:
+            self.by_opening = _by_squeezed_opening(self.rules())
+        found: list[tuple[MessageRule, Any]] = []
+        for rule in (*self.by_opening.get(squeezed[:_OPENING_CHARS], ()), *self.by_opening.get("", ())):
+            if not rule.literals or any(lit.replace(" ", "") not in squeezed for lit in rule.literals):
+                continue
+            try:
+                m = rule.loose_rx.match(msg, timeout=MATCH_TIMEOUT)
+            except TimeoutError:
+                continue
+            # a value never starts or ends with a space: one that does took a space of the
+            # fixed text (``no %N private key`` read from ``no private key``)
+            if m and all(g is None or g.strip() == g for g in m.groups()):
+                found.append((rule, m))
+        if not found or any(r.kind != found[0][0].kind or r.attrs != found[0][0].attrs for r, _ in found[1:]):
+            return None
+        # the attributes come from the message as charon printed it (conditions read ``$0``)
+        rule, m = found[0]
+        try:
+            printed = rule.match(_printed(rule.format, m.groups()))
+        except TimeoutError:
+            return None
+        return (rule, printed) if printed else None
+
+    def rules(self) -> Iterator[MessageRule]:
+        for rules in self.by_word.values():
+            yield from rules
+        yield from self.floating
 
     def match_elided(self, msg: str) -> tuple[MessageRule, Any] | None:
         """A message a poster cut short (``no IKE config found for.........``): the text before
@@ -245,6 +297,31 @@ class Table:
 _ELISION = regex.compile(r"\.{2,}|\u2026")
 #: an elided message must keep this much literal text to be recognised
 MIN_ELIDED_HEAD = 12
+
+
+def _printed(fmt: str, values: tuple[str | None, ...]) -> str:
+    """The message charon printed: its format with each conversion replaced by its value."""
+    out, pos, it = [], 0, iter(values)
+    for m in _SPEC_RX.finditer(fmt.strip()):
+        out.append(fmt.strip()[pos:m.start()])
+        out.append("%" if m.group() == "%%" else next(it, None) or "")
+        pos = m.end()
+    out.append(fmt.strip()[pos:])
+    return "".join(out)
+
+
+#: ``Table.match_loose`` tries only the formats whose fixed opening, spaces removed, starts the
+#: message the same way (formats opening with a conversion, or a short word, are always tried)
+_OPENING_CHARS = 6
+
+
+def _by_squeezed_opening(rules: Iterator[MessageRule]) -> dict[str, list[MessageRule]]:
+    out: dict[str, list[MessageRule]] = {}
+    for rule in rules:
+        opening = _opening(rule.format).replace(" ", "")
+        key = opening[:_OPENING_CHARS] if len(opening) >= _OPENING_CHARS else ""
+        out.setdefault(key, []).append(rule)
+    return out
 
 
 def _opening(fmt: str) -> str:
@@ -472,13 +549,16 @@ def split_payloads(body: str) -> list[str]:
                 tokens.append("".join(cur))
                 cur = []
             continue
+        if ch == " " and cur and cur[-1] == " ":  # ``CPRQ(ADDR  DNS)``: a doubled space in a paste
+            continue
         cur.append(ch)
     if cur:
         tokens.append("".join(cur))
     return tokens
 
 
-_SUMMARY = regex.compile(r"^(?P<ex>[A-Z_0-9]+) (?P<type>request|response) (?P<mid>\d+) \[ ?(?P<body>.*?) ?\]$")
+#: spaces as charon prints them, or as a poster lost or doubled them (``request 1[ IDi ...]``)
+_SUMMARY = regex.compile(r"^ *(?P<ex>[A-Z_0-9]+) +(?P<type>request|response) +(?P<mid>\d+) *\[ *(?P<body>.*?) *\]$")
 
 
 def expand_summary(summary: str) -> dict[str, Any]:

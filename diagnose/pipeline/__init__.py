@@ -9,7 +9,8 @@
 6. ``assembling`` — findings, status, notable lines, next steps, verdict: the ``Report``
 
 Two compositions run them: ``in_memory`` (holds every event) and ``streaming`` (reads big
-logs twice, holding per event only its session's index); ``run`` picks one per diagnosis.
+logs twice, holding per event only its session's index); ``run`` picks one per diagnosis,
+and ``other_reading`` reads again a fragment whose side was only assumed.
 ``options`` holds what a caller asks. Stages import only earlier stages and never
 ``diagnose.api``, the public facade over ``run``.
 """

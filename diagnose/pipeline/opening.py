@@ -52,7 +52,8 @@ class OpenedInput:
                             lines=self.rstats.lines, recognised=st.recognised, events=events,
                             unparsed=st.unparsed, style=getattr(self.parser, "style", None), errors=errors,
                             unparsed_examples=[{"line": n, "text": t} for n, t in st.unparsed_examples],
-                            first_time=st.first_time, last_time=st.last_time, sa_lines=st.sa_lines)
+                            first_time=st.first_time, last_time=st.last_time, sa_lines=st.sa_lines,
+                            side_assumed=self.ctx.side_assumed)
 
     @property
     def skipped(self) -> int:

@@ -24,6 +24,7 @@ from .assembling import assemble
 from .in_memory import diagnose_in_memory
 from .opening import open_input
 from .options import Options
+from .other_reading import note_other_reading
 from . import gate, streaming
 
 
@@ -41,11 +42,16 @@ def diagnose_paths(paths: list[str], opts: Options | None = None,
 def diagnose_sources(sources: Iterable[Source], opts: Options | None = None,
                      warnings: list[str] | None = None, sessions_out: list[Session] | None = None) -> Report:
     """Diagnose the given sources as one ticket; ``sessions_out`` receives the sessions with their events."""
+    sources = list(sources)
+    opts = opts or Options()
     with collector_paused():
         try:
-            return _diagnose(list(sources), opts or Options(), warnings, sessions_out)
+            report = _diagnose(sources, opts, warnings, sessions_out)
         finally:
             gate.forget()
+    if sessions_out is None:
+        note_other_reading(report, sources, opts, diagnose_sources)
+    return report
 
 
 @contextmanager

@@ -82,6 +82,7 @@ class InputSummary:
     first_time: str | None = None  # the first and last time stamp, as the log prints them
     last_time: str | None = None
     sa_lines: int = 0  # lines about an IKE_SA or CHILD_SA (charon): 0 in a log nothing reached
+    side_assumed: bool = False  # no line showed which end wrote the log: ``side`` is a default
 
 
 @dataclass(slots=True)

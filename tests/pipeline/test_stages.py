@@ -12,7 +12,7 @@ import pytest
 PIPELINE = Path(__file__).resolve().parents[2] / "diagnose" / "pipeline"
 #: the stages top to bottom, then the compositions; a module may import only modules before it
 ORDER = ["options", "gate", "opening", "parsing", "settling", "building", "judging", "assembling",
-         "in_memory", "streaming", "run"]
+         "in_memory", "streaming", "other_reading", "run"]
 
 
 def _imports(module: str) -> set[str]:

@@ -1,0 +1,45 @@
+"""A fragment that does not show which end wrote it, read the other way too.
+
+charon writes the same words on both ends: ``constraint check failed: certificate does not
+confirm identity`` is the gateway rejecting a client's certificate, or a client (the Android
+app, a Linux road warrior) rejecting the gateway's.  A log that says who opened the IKE_SA
+("initiating IKE_SA", requests of the opening exchanges) settles it; the three lines a poster
+quotes often do not, and are then read as the gateway's, where most charon pastes come from.
+When that guess decides the answer, the report says so, with what the client's reading would
+conclude and the option that settles it, instead of presenting one reading as the only one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+from ..events import Side
+from ..input.sources import Source
+from ..report.model import Report
+from .options import Options
+
+#: a log this big is no fragment: reading it twice would double the run for a rare case
+MAX_EVENTS = 2_000
+
+
+def note_other_reading(report: Report, sources: list[Source], opts: Options,
+                       diagnose: Callable[[list[Source], Options], Report]) -> None:
+    """Add a warning when a lone input's side was assumed and the other side reads differently."""
+    if opts.side is not None or opts.focus is not None or len(report.inputs) != 1:
+        return
+    inp = report.inputs[0]
+    if not inp.side_assumed or inp.events > MAX_EVENTS:
+        return
+    assumed = Side(inp.side)
+    other_side = Side.CLIENT if assumed is Side.SERVER else Side.SERVER
+    other = diagnose(sources, replace(opts, side=other_side))
+    mine = report.findings[0] if report.findings else None
+    theirs = other.findings[0] if other.findings else None
+    if theirs is None or (mine is not None and mine.id == theirs.id):
+        return
+    whose = {Side.SERVER: "the gateway's", Side.CLIENT: "the client's"}
+    report.warnings.append(
+        f"{inp.path}: no line shows which end wrote this log, so it was read as {whose[assumed]}. "
+        f"Read as {whose[other_side]}, the first finding is {theirs.title!r} ({theirs.id}, confidence "
+        f"{theirs.confidence:.0%}): if the log is {whose[other_side]}, run again with --side {other_side.value}.")
