@@ -32,7 +32,7 @@ from ..knowledge import knowledge, wording_severity
 from ..timeparse import Clock
 from . import charon_blocks
 from .base import ParseContext
-from .charon_table import MATCH_TIMEOUT, ends_literally, expand_summary, reference, resolve_plan, table
+from .charon_table import MATCH_TIMEOUT, ends_literally, expand_summary, reference, resolve_plan, table, written_by
 
 # NN[GRP] or NN[GRP2], then optionally <name|N> / <N>
 _BODY = regex.compile(
@@ -316,21 +316,18 @@ class _Run:
         stats.recognised += 1
         if ike_id is not None or group in _SA_GROUPS:
             stats.sa_lines += 1
-        ev = self.parser._event(msg.strip(), self.ctx, lineno, raw, ts, thread, name, ike_id, self.thread_ctx,
-                                self.cache)
+        msg = msg.strip()
+        ev = self.parser._event(msg, self.ctx, lineno, raw, ts, thread, name, ike_id, self.thread_ctx, self.cache)
         if ev is None:
             return None
         if ev.kind == "ike_start":
             self.roles[ev.attrs["role"]] += 1
-        elif ev.kind in _ROLE_KINDS:
-            self.count_opening(ev.kind, ev.attrs)
+        else:
+            tpl = self.cache.get(msg)
+            if tpl is not None and tpl.role is not None:
+                self.opens[tpl.role] += 1
         stats.events += 1
         return ev
-
-    def count_opening(self, kind: str, attrs: dict[str, Any]) -> None:
-        role = _role_of(kind, attrs)
-        if role is not None:
-            self.opens[role] += 1
 
     def finish(self) -> Iterator[Event]:
         """The held events, with the side the log shows (``ctx.side`` is set to it)."""
@@ -348,20 +345,17 @@ class _Run:
         ctx.side = side
 
 
-#: the event kinds ``_role_of`` reads
-_ROLE_KINDS = frozenset({"message", "half_open_timeout"})
 #: exchanges only the IKE_SA's initiator sends requests of (the client, for a remote access VPN)
 _INITIATOR_EXCHANGES = frozenset({"IKE_SA_INIT", "ID_PROT", "AGGRESSIVE", "IKE_AUTH"})
 
 
 def _role_of(kind: str, attrs: dict[str, Any]) -> str | None:
-    """The role of the side that logged an event, where the protocol fixes it: requests of the
+    """The role of the side that logged a message, where the protocol fixes it: requests of the
     IKE_SA's opening exchanges go from initiator to responder, and an INFORMATIONAL request
     carrying AUTHENTICATION_FAILED is the initiator rejecting the responder (RFC 7296 2.21.2).
-    Only a responder times out a half-open IKE_SA: charon schedules that job for an IKE_SA an
-    incoming message created (``ike_sa.c``, ``process_message``)."""
-    if kind == "half_open_timeout":
-        return "responder"
+    (Messages only one end's code writes are data: ``charon_table.written_by``.)"""
+    if kind != "message":
+        return None
     exchange, kind, direction = attrs.get("exchange"), attrs.get("msg_type"), attrs.get("direction")
     if exchange in _INITIATOR_EXCHANGES and kind in ("request", "response") and direction in ("in", "out"):
         return "initiator" if (kind == "request") == (direction == "out") else "responder"
@@ -398,6 +392,9 @@ class _Template:
     #: what it writes there (the protocol proposals are received for, or the exchange a
     #: message belongs to); None when it reads the context instead (``no_proposal``)
     ctx_set: tuple[str, Any] | None = None
+    #: the IKE role of the end that wrote it, where the protocol or charon's code fixes it
+    #: (``_role_of``): a fragment's side when it has no "initiating" line
+    role: str | None = None
 
 
 def lookup(msg: str, cache: dict[str, "_Template | None"]) -> "_Template | None":
@@ -459,7 +456,8 @@ def _template(rule, m) -> _Template:
     if sets_ctx and kind != "no_proposal":
         ctx_set = ("proto", attrs["proto"]) if kind == "proposals_received" else ("exchange", attrs.get("exchange"))
     return _Template(kind=kind, attrs=attrs, peer=peer, spis=spis, env_id=str(envelope["_id"]) if envelope.get("_id") else None,
-                     env_name=envelope.get("_name"), sets_ctx=sets_ctx, ctx_set=ctx_set)
+                     env_name=envelope.get("_name"), sets_ctx=sets_ctx, ctx_set=ctx_set,
+                     role=rule.role or _role_of(kind, attrs))
 
 
 def _notable(msg: str) -> "_Template | None":
@@ -475,7 +473,7 @@ def _notable(msg: str) -> "_Template | None":
             return None
         attrs = {"severity": severity, "topic": "other", "format": ""}
     return _Template(kind="log_notable", attrs=attrs, peer=None, spis=(), env_id=None, env_name=None,
-                     sets_ctx=False)
+                     sets_ctx=False, role=written_by().get(attrs["format"]))
 
 
 def known_message(msg: str) -> bool:

@@ -59,11 +59,11 @@ LINE = re.compile(
 def parse_blocks(run: "_Run", items: Iterator["tuple[int, str] | TextBlock"]) -> Iterator[Event]:
     """The events of ``items`` (blocks and repaired single lines), exactly as ``run.lines``
     would give them for the same lines; held in ``run.pending`` unless the context streams."""
-    from .charon import _GROUPS, _MISSING, _ROLE_KINDS, _SA_GROUPS, lookup
+    from .charon import _GROUPS, _MISSING, _SA_GROUPS, lookup
 
     ctx, stats, one, cache, strings = run.ctx, run.stats, run.one, run.cache, run.strings
     intern = strings.setdefault
-    stream, pending, roles = ctx.stream, run.pending, run.roles
+    stream, pending, roles, opens = ctx.stream, run.pending, run.roles, run.opens
     path, side, clock, thread_ctx = ctx.path, ctx.side, run.clock, run.thread_ctx
     event, time_of = run.parser._event, run.parser._time
     findall = LINE.findall
@@ -143,8 +143,8 @@ def parse_blocks(run: "_Run", items: Iterator["tuple[int, str] | TextBlock"]) ->
                                name or tpl.env_name, thread, tpl.peer, tpl.spis, tpl.attrs)
                 if tpl.kind == "ike_start":
                     roles[tpl.attrs["role"]] += 1
-                elif tpl.kind in _ROLE_KINDS:
-                    run.count_opening(tpl.kind, tpl.attrs)
+                elif tpl.role is not None:
+                    opens[tpl.role] += 1
                 events += 1
             if stream:
                 yield ev

@@ -64,6 +64,8 @@ class MessageRule:
     #: cannot backtrack more than a token's length, so stdlib ``re`` runs it without a timeout
     #: (the ``regex`` timeout alone cost twice the match, per new packet text)
     linear: bool = False
+    #: the IKE role of the only end that writes this message, if one (``written_by``)
+    role: str | None = None
     _linear_rx: Any = None
     _loose_rx: Any = None
 
@@ -197,8 +199,17 @@ def _load_rules() -> list[MessageRule]:
             linear = all(c.group() in _TOKEN_SPECS or (enum_tokens and c.group() == "%N")
                          for c in _SPEC_RX.finditer(fmt.strip()))
             rules.append(MessageRule(kind, fmt, groups, attrs, None if "%" in first else first, literals_of(fmt),
-                                     plan, enum_tokens, linear=linear))
+                                     plan, enum_tokens, linear=linear, role=written_by().get(fmt.strip())))
     return rules
+
+
+@lru_cache(maxsize=1)
+def written_by() -> dict[str, str]:
+    """Format -> the IKE role of the only end that writes it (``data/charon_roles.toml``: the
+    gateway answers as responder, the client opens as initiator)."""
+    data = tomllib.loads(resources.files(__package__).joinpath("data/charon_roles.toml").read_text("utf-8"))
+    role = {"gateway": "responder", "client": "initiator"}
+    return {fmt: role[entry["end"]] for entry in data["end"] for fmt in entry["formats"]}
 
 
 @dataclass(slots=True)
