@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import regex
 
-from .model import Report, where
+from .model import Report, side_label, where
 from .safe_text import md_cell, md_code, md_fence, md_text
 
 _URL = regex.compile(r"^https?://[^\s<>`\x00-\x1f\x7f-\x9f]+$")
@@ -25,7 +25,7 @@ def render_markdown(report: Report) -> str:
     out = ["# ikedoctor report", "", f"**{md_text(report.verdict)}**", "", f"Status: {md_code(report.status)}", ""]
     out += ["| input | format | side | lines | events | unparsed |", "|---|---|---|---|---|---|"]
     for i in report.inputs:
-        out.append(f"| {md_code(i.path)} | {md_cell(i.format)} | {md_cell(i.side)} | {i.lines} | {i.events} "
+        out.append(f"| {md_code(i.path)} | {md_cell(i.format)} | {md_cell(side_label(i))} | {i.lines} | {i.events} "
                    f"| {i.unparsed} |")
     for i in report.inputs:
         for e in i.errors:

@@ -85,6 +85,11 @@ class InputSummary:
     side_assumed: bool = False  # no line showed which end wrote the log: ``side`` is a default
 
 
+def side_label(inp: InputSummary) -> str:
+    """The side as the input tables print it: ``server?`` when no line showed it (assumed)."""
+    return f"{inp.side}?" if inp.side_assumed else inp.side
+
+
 @dataclass(slots=True)
 class SessionSummary:
     id: str

@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .model import Finding, Report, where
+from .model import Finding, Report, side_label, where
 from .safe_text import printable
 
 _FILES = {"swanctl": "swanctl.conf", "ipsec.conf": "ipsec.conf", "strongswan.conf": "strongswan.conf",
@@ -110,7 +110,7 @@ def _inputs_block(report: Report, console: Console) -> None:
     for col in ("input", "format", "side", "lines", "events", "unparsed"):
         inputs.add_column(col, no_wrap=True)
     others = (max([len("format")] + [len(i.format) for i in report.inputs])
-              + max([len("side")] + [len(i.side) for i in report.inputs])
+              + max([len("side")] + [len(side_label(i)) for i in report.inputs])
               + sum(max([len(h)] + [len(str(getattr(i, h))) for i in report.inputs])
                     for h in ("lines", "events", "unparsed")) + 2 * 5)  # the other columns and the gaps
     room = console.width - others
@@ -118,11 +118,11 @@ def _inputs_block(report: Report, console: Console) -> None:
     if room < need:  # too narrow for the table with whole file names: each input on its own lines
         for i in report.inputs:
             console.print(_t(elide_middle(i.path, console.width), "bold"), soft_wrap=True)
-            console.print(_t(f"  {i.format}, {i.side}: {i.lines} lines, {i.events} events, {i.unparsed} unparsed"))
+            console.print(_t(f"  {i.format}, {side_label(i)}: {i.lines} lines, {i.events} events, {i.unparsed} unparsed"))
         _input_errors(report, console)
         return
     for i in report.inputs:
-        inputs.add_row(_t(elide_middle(i.path, room)), _t(i.format), _t(i.side), str(i.lines), str(i.events),
+        inputs.add_row(_t(elide_middle(i.path, room)), _t(i.format), _t(side_label(i)), str(i.lines), str(i.events),
                        str(i.unparsed))
     console.print(inputs)
     _input_errors(report, console)

@@ -13,7 +13,7 @@ from diagnose.api import diagnose_paths
 from diagnose.config.ipsec_conf import load_ipsec_conf
 from diagnose.config.settings_syntax import parse_settings
 from diagnose.report.terminal import render_terminal
-from samples_index import all_samples
+from samples_index import SAMPLES as SAMPLES_DIR, all_samples
 
 WITH_FIXES = [s for s in all_samples() if s.expect]
 
@@ -153,3 +153,13 @@ def test_batch_and_timeline_use_the_width_they_are_given(tmp_path):
                            timeout=120)
         widths = [len(line) for line in r.stdout.splitlines()]
         assert widths and max(widths) <= 90 and max(widths) >= 60, (args, max(widths))
+
+
+@pytest.mark.parametrize("width", [120, 40])
+def test_an_assumed_side_is_printed_with_a_question_mark(width, tmp_path):
+    lines = (SAMPLES_DIR / "lab-san-mismatch" / "client-charon.log").read_text().splitlines()
+    fragment = tmp_path / "fragment.log"
+    fragment.write_text("\n".join(lines[31:33]) + "\n")  # the certificate check, no opening lines
+    assumed = _text(diagnose_paths([str(fragment)]), width)
+    known = _text(diagnose_paths([str(SAMPLES_DIR / "lab-san-mismatch" / "client-charon.log")]), width)
+    assert re.search(r"\bserver\?", assumed) and "client?" not in known and re.search(r"\bclient\b", known)
