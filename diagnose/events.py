@@ -117,7 +117,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "client_status": ("status", "profile"),
     # a log line the event vocabulary has no kind for, but which says something went wrong
     # (diagnose.knowledge): severity error|warning, topic (cert, proposal, ...), charon's format
-    "log_notable": ("severity", "topic", "format"),
+    "log_notable": ("severity", "topic", "format", "detail"),  # detail: what the message printed (an errno text)
 }
 
 

@@ -69,6 +69,9 @@ HISTORY = [
     "  fragment that does not show which end wrote it, where the other end's reading differs, gets a",
     "  warning naming that reading and `--side`. public-136 stays wrong by its label (read as the",
     "  gateway's: client-cert-untrusted first; the warning names san-mismatch).",
+    "- 2026-12-05, new entry kernel-sa-install-failed (the kernel refuses the negotiated SA: no",
+    "  XFRM/ESP support or no crypto module for the ESP algorithm): public-148 and public-150 were",
+    "  unidentified failures for want of an id; relabelled with it (their threads' cause unchanged).",
 ]
 
 

@@ -462,7 +462,10 @@ def _template(rule, m) -> _Template:
 
 def _notable(msg: str) -> "_Template | None":
     """A line the event table does not know, but the message knowledge calls an error or warning."""
-    known = knowledge().match(msg)
+    k = knowledge()
+    known = k.match(msg)
+    if known is None and (printed := k.formats.respaced(msg)) is not None:  # spaces lost or doubled
+        known = k.match(printed)
     if known is not None:
         attrs = {"severity": known.severity, "topic": known.topic, "format": known.format}
     else:

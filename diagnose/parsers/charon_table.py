@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import regex
 
@@ -44,6 +44,7 @@ _TOKEN_SPECS = frozenset({"%%", "%H", "%#H", "%d", "%u", "%zu", "%zd", "%llu", "
 _SPEC_RX = regex.compile(r"%%|" + "|".join(regex.escape(k) for k in sorted(_SPEC, key=len, reverse=True)))
 
 MATCH_TIMEOUT = 0.05  # seconds; a pathological line must not hang a batch
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -241,29 +242,18 @@ class Table:
         ``certificate does not confirm identity'192.168.2.33'(ID_IPV4_ADDR)``): tried only when
         no format matched it as printed.  Every piece of the format's fixed text must still be
         there, spaces aside, and one format of one meaning must fit, as for an elision."""
-        squeezed = msg.replace(" ", "")
-        if len(squeezed) < MIN_ELIDED_HEAD:
+        if len(msg.replace(" ", "")) < MIN_ELIDED_HEAD:
             return None
         if self.by_opening is None:
-            self.by_opening = _by_squeezed_opening(self.rules())
-        found: list[tuple[MessageRule, Any]] = []
-        for rule in (*self.by_opening.get(squeezed[:_OPENING_CHARS], ()), *self.by_opening.get("", ())):
-            if not rule.literals or any(lit.replace(" ", "") not in squeezed for lit in rule.literals):
-                continue
-            try:
-                m = rule.loose_rx.match(msg, timeout=MATCH_TIMEOUT)
-            except TimeoutError:
-                continue
-            # a value never starts or ends with a space: one that does took a space of the
-            # fixed text (``no %N private key`` read from ``no private key``)
-            if m and all(g is None or g.strip() == g for g in m.groups()):
-                found.append((rule, m))
+            self.by_opening = _by_squeezed_opening(self.rules(), lambda r: r.format)
+        found = _loose_fits(msg, ((r, r.literals, lambda r=r: r.loose_rx)
+                                  for r in _opening_candidates(self.by_opening, msg)))
         if not found or any(r.kind != found[0][0].kind or r.attrs != found[0][0].attrs for r, _ in found[1:]):
             return None
         # the attributes come from the message as charon printed it (conditions read ``$0``)
         rule, m = found[0]
         try:
-            printed = rule.match(_printed(rule.format, m.groups()))
+            printed = rule.match(_printed(rule.format, m.groups(), _SPEC_RX))
         except TimeoutError:
             return None
         return (rule, printed) if printed else None
@@ -310,10 +300,11 @@ _ELISION = regex.compile(r"\.{2,}|\u2026")
 MIN_ELIDED_HEAD = 12
 
 
-def _printed(fmt: str, values: tuple[str | None, ...]) -> str:
-    """The message charon printed: its format with each conversion replaced by its value."""
+def _printed(fmt: str, values: tuple[str | None, ...], conversions: Any) -> str:
+    """The message charon printed: its format with each conversion (``conversions`` finds
+    them) replaced by its value."""
     out, pos, it = [], 0, iter(values)
-    for m in _SPEC_RX.finditer(fmt.strip()):
+    for m in conversions.finditer(fmt.strip()):
         out.append(fmt.strip()[pos:m.start()])
         out.append("%" if m.group() == "%%" else next(it, None) or "")
         pos = m.end()
@@ -321,18 +312,40 @@ def _printed(fmt: str, values: tuple[str | None, ...]) -> str:
     return "".join(out)
 
 
-#: ``Table.match_loose`` tries only the formats whose fixed opening, spaces removed, starts the
+#: ``match_loose`` tries only the formats whose fixed opening, spaces removed, starts the
 #: message the same way (formats opening with a conversion, or a short word, are always tried)
 _OPENING_CHARS = 6
 
 
-def _by_squeezed_opening(rules: Iterator[MessageRule]) -> dict[str, list[MessageRule]]:
-    out: dict[str, list[MessageRule]] = {}
-    for rule in rules:
-        opening = _opening(rule.format).replace(" ", "")
-        key = opening[:_OPENING_CHARS] if len(opening) >= _OPENING_CHARS else ""
-        out.setdefault(key, []).append(rule)
+def _by_squeezed_opening(items: Iterable[T], format_of: Callable[[T], str]) -> dict[str, list[T]]:
+    out: dict[str, list[T]] = {}
+    for item in items:
+        opening = _PRINTF.split(format_of(item).strip(), 1)[0].replace(" ", "")
+        out.setdefault(opening[:_OPENING_CHARS] if len(opening) >= _OPENING_CHARS else "", []).append(item)
     return out
+
+
+def _opening_candidates(index: dict[str, list[T]], msg: str) -> tuple[T, ...]:
+    return (*index.get(msg.replace(" ", "")[:_OPENING_CHARS], ()), *index.get("", ()))
+
+
+def _loose_fits(msg: str, candidates: Iterable[tuple[T, tuple[str, ...], Callable[[], Any]]]) -> list[tuple[T, Any]]:
+    """The candidates (item, fixed text pieces, its loose regex) whose format fits ``msg`` with
+    its spaces lost or doubled: every fixed piece there, spaces aside, and the regex matching."""
+    squeezed = msg.replace(" ", "")
+    found: list[tuple[T, Any]] = []
+    for item, literals, loose_rx in candidates:
+        if not literals or any(lit.replace(" ", "") not in squeezed for lit in literals):
+            continue
+        try:
+            m = loose_rx().match(msg, timeout=MATCH_TIMEOUT)
+        except TimeoutError:
+            continue
+        # a value of only spaces took a space of the fixed text (``no %N private key`` read
+        # from ``no private key``): charon prints none
+        if m and not any(g and not g.strip() for g in m.groups()):
+            found.append((item, m))
+    return found
 
 
 def _opening(fmt: str) -> str:
@@ -382,10 +395,11 @@ _PRINTF = regex.compile(r"%%|%[-#0 +']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|
 MIN_LITERAL, MIN_LITERAL_FLOATING = 10, 20
 
 
-def _reference_rx(fmt: str) -> Any:
+def _reference_rx(fmt: str, loose: bool = False) -> Any:
+    literal = _loose_literal if loose else regex.escape
     out, pos = [], 0
     for m in _PRINTF.finditer(fmt):
-        out.append(regex.escape(fmt[pos:m.start()]))
+        out.append(literal(fmt[pos:m.start()]))
         conv = m.group()
         if conv == "%%":
             out.append("%")
@@ -398,7 +412,7 @@ def _reference_rx(fmt: str) -> Any:
         else:
             out.append(r"(.*?)")
         pos = m.end()
-    out.append(regex.escape(fmt[pos:]))
+    out.append(literal(fmt[pos:]))
     return regex.compile("^" + "".join(out) + "$")
 
 
@@ -416,6 +430,8 @@ class Reference:
     _rx: dict[str, Any] = field(default_factory=dict)
     _lits: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _anchors: list[tuple[str, str]] | None = None
+    _loose_rx: dict[str, Any] = field(default_factory=dict)
+    _by_opening: dict[str, list[str]] | None = None
 
     def _compiled(self, fmt: str) -> Any:
         rx = self._rx.get(fmt)
@@ -453,6 +469,26 @@ class Reference:
             except TimeoutError:
                 continue
         return None
+
+    def respaced(self, msg: str) -> str | None:
+        """A bare message whose spaces a poster lost or doubled, as charon printed it, when
+        exactly one text fits (``Table.match_loose`` does the same for the event table)."""
+        msg = msg.strip()
+        if len(msg.replace(" ", "")) < MIN_ELIDED_HEAD:
+            return None
+        if self._by_opening is None:
+            self._by_opening = _by_squeezed_opening((f for fmts in (*self.by_word.values(), self.floating)
+                                                     for f in fmts), lambda f: f)
+        found = _loose_fits(msg, ((f, self._literals(f), lambda f=f: self._loose(f))
+                                  for f in _opening_candidates(self._by_opening, msg)))
+        printed = {_printed(f, m.groups(), _PRINTF) for f, m in found}
+        return printed.pop() if len(printed) == 1 else None
+
+    def _loose(self, fmt: str) -> Any:
+        rx = self._loose_rx.get(fmt)
+        if rx is None:
+            rx = self._loose_rx[fmt] = _reference_rx(fmt, loose=True)
+        return rx
 
     def knows(self, msg: str) -> bool:
         """Whether bare text is a charon message, whole or elided by a poster."""
