@@ -44,7 +44,7 @@ def assemble(report: Report, matches: list[Match], summaries: list[SessionSummar
         apply_config(report, opts.config)
     found = collector.finish(report)
     report.status, report.notable_lines, report.next_steps = found.status, found.notable, found.next_steps
-    report.verdict = _verdict(report, found.stops_at)
+    report.verdict = verdict(report, found.stops_at)
     return report
 
 
@@ -62,7 +62,8 @@ def _others(report: Report) -> str:
         f"{k}" if c == 1 else f"{c} x {k}" for k, c in why.items())
 
 
-def _verdict(report: Report, stops_at: str | None) -> str:
+def verdict(report: Report, stops_at: str | None = None) -> str:
+    """The report's one line (``stops_at``: where an inconclusive log stops)."""
     if report.findings:
         top = report.findings[0]
         head = "FAILURE" if top.confidence >= POSSIBLE_BELOW else "POSSIBLE CAUSE"

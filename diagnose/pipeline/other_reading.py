@@ -6,7 +6,8 @@ app, a Linux road warrior) rejecting the gateway's.  A log that says who opened 
 ("initiating IKE_SA", requests of the opening exchanges) settles it; the three lines a poster
 quotes often do not, and are then read as the gateway's, where most charon pastes come from.
 When that guess decides the answer, the report says so, with what the client's reading would
-conclude and the option that settles it, instead of presenting one reading as the only one.
+conclude and the option that settles it, and a finding that only the guess supports is no more
+than a possible cause: its confidence measures the evidence, not which end wrote it.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from typing import Callable
 from ..events import Side
 from ..input.sources import Source
 from ..report.model import Report
+from .assembling import POSSIBLE_BELOW, verdict
 from .options import Options
 
 #: a log this big is no fragment: reading it twice would double the run for a rare case
 MAX_EVENTS = 2_000
+#: the most a finding that rests on the assumed side can claim: a possible cause
+ASSUMED_SIDE_CONFIDENCE = POSSIBLE_BELOW - 0.05
 
 
 def note_other_reading(report: Report, sources: list[Source], opts: Options,
@@ -39,6 +43,13 @@ def note_other_reading(report: Report, sources: list[Source], opts: Options,
     if theirs is None or (mine is not None and mine.id == theirs.id):
         return
     whose = {Side.SERVER: "the gateway's", Side.CLIENT: "the client's"}
+    also_theirs = {f.id for f in other.findings}
+    for f in report.findings:
+        if f.id not in also_theirs and f.confidence > ASSUMED_SIDE_CONFIDENCE:
+            f.confidence = ASSUMED_SIDE_CONFIDENCE
+            f.notes.append(f"read as {whose[assumed]} log, which no line shows: a possible cause until the side is known")
+    report.findings.sort(key=lambda f: (-f.confidence, f.id))
+    report.verdict = verdict(report)
     report.warnings.append(
         f"{inp.path}: no line shows which end wrote this log, so it was read as {whose[assumed]}. "
         f"Read as {whose[other_side]}, the first finding is {theirs.title!r} ({theirs.id}, confidence "

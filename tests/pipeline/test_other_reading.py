@@ -35,6 +35,10 @@ def test_a_client_fragment_read_as_the_gateways_names_the_clients_reading(row, t
     assert report.inputs[0].side == "server" and report.inputs[0].side_assumed
     [note] = _side_notes(report)
     assert f"({row['pattern']}," in note and "--side client" in note
+    # the gateway's reading rests on a guess: at most a possible cause, and it says so
+    top = report.findings[0]
+    assert top.confidence <= other_reading.ASSUMED_SIDE_CONFIDENCE and report.verdict.startswith("POSSIBLE CAUSE")
+    assert any("no line shows" in n for n in top.notes)
 
 
 @pytest.mark.parametrize("row", CLIENT_ROWS, ids=lambda r: r["pattern"])
@@ -54,7 +58,7 @@ def test_no_note_when_both_readings_agree(tmp_path):
     row = next(r for r in ROWS if r["pattern"] == "eap-auth-failed")
     report = diagnose_paths([str(_cut(row, tmp_path))])
     assert report.inputs[0].side_assumed and report.findings[0].id == "eap-auth-failed"
-    assert not _side_notes(report)
+    assert not _side_notes(report) and report.findings[0].confidence > other_reading.ASSUMED_SIDE_CONFIDENCE
 
 
 def test_only_a_responder_times_out_a_half_open_ike_sa(tmp_path):
