@@ -235,7 +235,7 @@ class Table:
                 continue
             if m:
                 return rule, m
-        return self.match_elided(msg) or self.match_loose(msg)
+        return self.match_elided(msg) or _match_loose(msg)
 
     def match_loose(self, msg: str) -> tuple[MessageRule, Any] | None:
         """A message whose spaces a poster lost or doubled (retyped from a phone's screen:
@@ -346,6 +346,13 @@ def _loose_fits(msg: str, candidates: Iterable[tuple[T, tuple[str, ...], Callabl
         if m and not any(g and not g.strip() for g in m.groups()):
             found.append((item, m))
     return found
+
+
+@lru_cache(maxsize=4096)
+def _match_loose(msg: str) -> tuple[MessageRule, Any] | None:
+    """``Table.match_loose``, remembered: a line no format matches (another program's syslog
+    line, a start-up message) is asked about again wherever it repeats."""
+    return table().match_loose(msg)
 
 
 def _opening(fmt: str) -> str:
