@@ -308,14 +308,17 @@ def mark_overlaps(sessions: list[Session]) -> None:
     # its old IKE_SA after the new one is up replaced it on purpose (make-before-break
     # reauthentication, the 6.x default); a client that forgot its SA never deletes it
     peer_deleted: dict[str, int] = {}
-    for s in sessions:
+    for s in sessions:  # one pass over every event of a dense log: test the kind first
         for e in s.events:
-            if e.kind == "delete" and e.attrs.get("what") == "ike" and e.attrs.get("direction") == "in":
-                peer_deleted[s.id] = max(peer_deleted.get(s.id, 0), e.line)
-    for s in sessions:
-        for e in s.events:
-            if e.kind == "ike_established" or e.kind in _ENDS or (e.kind == "delete" and e.attrs.get("what") == "ike"):
-                timeline.append((e.line, 0 if e.kind == "ike_established" else 1, e, s))
+            kind = e.kind
+            if kind == "ike_established":
+                timeline.append((e.line, 0, e, s))
+            elif kind in _ENDS:
+                timeline.append((e.line, 1, e, s))
+            elif kind == "delete" and e.attrs.get("what") == "ike":
+                timeline.append((e.line, 1, e, s))
+                if e.attrs.get("direction") == "in":
+                    peer_deleted[s.id] = max(peer_deleted.get(s.id, 0), e.line)
     alive: dict[str, Session] = {}
     established_at: dict[str, Event] = {}
     for _, _, e, s in sorted(timeline, key=lambda t: (t[0], t[1])):
