@@ -46,7 +46,9 @@ def spy(monkeypatch):
 @pytest.mark.parametrize("log", LOGS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_sample_log_streams_to_the_same_report(log, spy):
     assert _report(log, True) == _report(log, False)
-    assert spy == [([str(log)], True)]
+    # every streamed diagnosis went through (a fragment whose side was assumed is read twice:
+    # pipeline.other_reading)
+    assert spy and all(call == ([str(log)], True) for call in spy)
 
 
 @pytest.mark.parametrize("style", STYLES)
