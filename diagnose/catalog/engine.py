@@ -420,20 +420,46 @@ def unit_survivors(per_unit: dict[str, list[Match]]) -> Iterator[Match]:
     """Each unit's matches after suppression, not folded across units (``watch`` reports every
     failing session, a log diagnosis one finding per pattern)."""
     # suppression is judged per session; patterns of wider scope suppress in every session they cover
-    wide = [m for ms in per_unit.values() for m in ms if m.pattern.scope != "session"]
+    wide = WideSuppression([m for ms in per_unit.values() for m in ms if m.pattern.scope != "session"])
     for unit, ms in per_unit.items():
-        yield from survivors(ms, [w for w in wide if w.unit != unit])
+        yield from survivors_outside(ms, wide.outside(unit))
 
 
 def survivors(ms: list[Match], others: list[Match]) -> list[Match]:
     """A unit's matches that neither another of its matches nor a wider match (``others``) explains."""
-    suppressed = suppressed_by(ms + others)
-    return [m for m in ms if m.pattern.id not in suppressed]
+    return survivors_outside(ms, suppressed_by(others))
+
+
+def survivors_outside(ms: list[Match], suppressed: set[str]) -> list[Match]:
+    """``survivors`` with the wider matches' verdict (``suppressed_by(others)``) already taken."""
+    gone = suppressed_by(ms) | suppressed
+    return [m for m in ms if m.pattern.id not in gone]
 
 
 def suppressed_by(matches: list[Match]) -> set[str]:
     """The patterns these matches explain away (only matches of some confidence do)."""
     return {s for m in matches for s in m.pattern.suppresses if m.confidence >= 0.3}
+
+
+class WideSuppression:
+    """What the matches of wider scope suppress in each unit: everything they explain away but
+    the unit's own wide matches (``suppressed_by`` of the wide matches of the *other* units).
+
+    Asking ``suppressed_by`` over the other units' matches once per unit is quadratic in the
+    units: a dense log has a peer-scope match for each of thousands of clients. Per suppressed
+    pattern, the units whose matches suppress it say the same: one other unit is enough.
+    """
+
+    def __init__(self, wide: list[Match]) -> None:
+        self._units: dict[str, set[str]] = {}  # suppressed pattern id -> units of the matches suppressing it
+        for m in wide:
+            if m.confidence >= 0.3:
+                for s in m.pattern.suppresses:
+                    self._units.setdefault(s, set()).add(m.unit)
+
+    def outside(self, unit: str) -> set[str]:
+        """The patterns wide matches of units other than ``unit`` suppress."""
+        return {s for s, units in self._units.items() if len(units) > 1 or unit not in units}
 
 
 def fold(merged: dict[str, Match], m: Match) -> None:

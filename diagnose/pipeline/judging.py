@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from ..catalog.candidates import Candidates
 from ..catalog.engine import (MAX_EVIDENCE_PER_GROUP, Match, UnitFacts, evaluate, evaluate_units, event_matches,
-                              fold, index_unit, merge_matches, ranked, suppressed_by, survivors)
+                              WideSuppression, fold, index_unit, merge_matches, ranked, suppressed_by,
+                              survivors_outside)
 from ..catalog.model import Condition, Group, Pattern
 from ..correlate import pair_sessions
 from ..events import Event
@@ -131,6 +132,7 @@ def merge_units(judged: list[JudgedUnits]) -> list[Match]:
     patterns in every session unit (of every input) and in the other peer units."""
     wide = [m for j in judged for ms in j.peer_matches.values() for m in ms]
     gone = suppressed_by(wide)
+    by_others = WideSuppression(wide)
     merged: dict[str, Match] = {}
     for j in judged:
         for pid, m in j.session_best.items():
@@ -138,6 +140,6 @@ def merge_units(judged: list[JudgedUnits]) -> list[Match]:
                 fold(merged, m)
     for j in judged:
         for name, ms in j.peer_matches.items():
-            for m in survivors(ms, [w for w in wide if w.unit != name]):
+            for m in survivors_outside(ms, by_others.outside(name)):
                 fold(merged, m)
     return ranked(merged)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from diagnose.catalog.engine import evaluate_units, event_matches, match_all, render, unit_survivors
+from diagnose.catalog.engine import (Match, WideSuppression, evaluate_units, event_matches, match_all, render,
+                                     suppressed_by, unit_survivors)
 from diagnose.catalog.model import Condition, Group, Pattern
 from diagnose.events import Event, Side
 from diagnose.sessions import Session
@@ -81,6 +82,17 @@ def test_unit_survivors_keep_every_session_with_suppression_inside_each():
     kept = list(unit_survivors(evaluate_units([a, b], sessions)))
     assert sorted((m.pattern.id, m.unit) for m in kept) == [("a", "s9"), ("b", "s0"), ("b", "s1"), ("b", "s2")]
     assert sorted(m.pattern.id for m in match_all([a, b], sessions)) == ["a", "b"]
+
+
+def test_wide_suppression_per_unit_is_what_the_other_units_matches_suppress():
+    x = pattern("x", [], suppresses=["a"])
+    y = pattern("y", [], suppresses=["b"])
+    weak = pattern("w", [], suppresses=["c"])
+    wide = [Match(x, 0.8, "u1"), Match(y, 0.8, "u1"), Match(y, 0.8, "u2"), Match(weak, 0.2, "u3")]
+    by_others = WideSuppression(wide)
+    for unit in ("u1", "u2", "u3", "u4"):
+        assert by_others.outside(unit) == suppressed_by([m for m in wide if m.unit != unit]), unit
+    assert by_others.outside("u1") == {"b"} and by_others.outside("u2") == {"a", "b"}
 
 
 def test_templates_fill_captures_and_show_missing_ones_as_placeholders():
