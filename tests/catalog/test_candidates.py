@@ -124,3 +124,25 @@ def test_side_is_part_of_what_is_remembered_per_attribute_dict():
     client = Event(kind="give_up", path="s", line=2, text="", side=Side.CLIENT, attrs=shared)
     assert not c.possible(pt, c.unit_bits([server]))
     assert c.possible(pt, c.unit_bits([client]))
+
+
+def test_a_peer_unit_is_a_candidate_through_what_its_sessions_show_together():
+    """A wider unit's bits are its sessions' bits OR-ed: a pattern whose groups are met in
+    different sessions of one client is evaluated (and matches), not filtered out."""
+    from diagnose.catalog.engine import evaluate_units, peer_unit
+    from diagnose.sessions import Session
+
+    pt = _pattern([Group("a", [Condition(event="give_up")]), Group("b", [Condition(event="retransmit")])])
+    pt.scope = "peer"
+    one = Session(id="s1", path="synthetic", side=Side.SERVER, peer="198.51.100.7",
+                  events=[Event(kind="give_up", path="synthetic", line=1, text="", side=Side.SERVER,
+                                peer="198.51.100.7")])
+    two = Session(id="s2", path="synthetic", side=Side.SERVER, peer="198.51.100.7",
+                  events=[Event(kind="retransmit", path="synthetic", line=2, text="", side=Side.SERVER,
+                                peer="198.51.100.7")])
+    alone = Session(id="s3", path="synthetic", side=Side.SERVER, peer="198.51.100.9",
+                    events=[Event(kind="give_up", path="synthetic", line=3, text="", side=Side.SERVER,
+                                  peer="198.51.100.9")])
+    found = evaluate_units([pt], [one, alone, two])
+    assert list(found) == [peer_unit(one)]
+    assert [e.line for _, e in found[peer_unit(one)][0].evidence] == [1, 2]
