@@ -146,3 +146,19 @@ def test_a_peer_unit_is_a_candidate_through_what_its_sessions_show_together():
     found = evaluate_units([pt], [one, alone, two])
     assert list(found) == [peer_unit(one)]
     assert [e.line for _, e in found[peer_unit(one)][0].evidence] == [1, 2]
+
+
+def test_events_with_their_own_attribute_dicts_share_a_verdict_only_on_equal_values_of_one_type():
+    """Judged once per value of what the kind's conditions read: ``1`` and ``True`` are equal
+    in Python but not to a condition (it compares ``str(value)``), lists by their items."""
+    pt = _pattern([Group("a", [Condition(event="ike_start", where={"version": "1"})])])
+    c = Candidates([pt])
+    assert c.possible(pt, c.unit_bits([_ev("ike_start", version=1, ike_id="1")]))
+    assert not c.possible(pt, c.unit_bits([_ev("ike_start", version=True, ike_id="2")]))
+    assert not c.possible(pt, c.unit_bits([_ev("ike_start", version=2, ike_id="3")]))
+    assert c.possible(pt, c.unit_bits([_ev("ike_start", version=1, ike_id="4")]))
+    has = _pattern([Group("a", [Condition(event="message", has=["CERTREQ"])])])
+    c = Candidates([has])
+    assert c.possible(has, c.unit_bits([_ev("message", payloads=["IDi", "CERTREQ"], mid="1")]))
+    assert not c.possible(has, c.unit_bits([_ev("message", payloads=["IDi"], mid="2")]))
+    assert c.possible(has, c.unit_bits([_ev("message", payloads=["IDi", "CERTREQ"], mid="3")]))
