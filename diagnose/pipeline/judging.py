@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..catalog.candidates import Candidates
-from ..catalog.engine import (MAX_EVIDENCE_PER_GROUP, Match, UnitFacts, evaluate, evaluate_units, event_matches,
-                              WideSuppression, fold, index_unit, merge_matches, ranked, suppressed_by,
-                              survivors_outside)
+from ..catalog.engine import (MAX_EVIDENCE_PER_GROUP, Match, UnitFacts, WideSuppression, evaluate, evaluate_units,
+                              event_matches, fold, index_unit, index_with_facts, merge_matches, ranked,
+                              suppressed_by, survivors_outside)
 from ..catalog.model import Condition, Group, Pattern
 from ..correlate import pair_sessions
 from ..events import Event
@@ -38,8 +38,10 @@ def evaluate_unit(patterns: list[Pattern], events: list[Event], unit: str, cand:
         patterns = [pt for pt in patterns if cand.possible(pt, bits)]
         if not patterns:
             return []
-    by_kind, sides = index_unit(events)
-    index = (by_kind, facts.sides if facts is not None else sides)
+    if facts is None:
+        index, facts = index_with_facts(events)
+    else:
+        index = (index_unit(events)[0], facts.sides)
     memo: dict = {}  # per unit: it keys on ids of attribute dicts that die with the unit's events
     out = []
     for pt in patterns:
