@@ -53,6 +53,7 @@ class Candidates:
         self._reads = {kind: _reads(conds) for kind, conds in self._plain.items()}
         self._by_values: dict[tuple[str, str, tuple], int] = {}  # (kind, side, values read) -> bits
         self._seen: dict[tuple[int, int], bool] = {}  # (id(pattern), unit bits) -> possible
+        self._among: dict[int, tuple[list[Pattern], list[Pattern]]] = {}  # bits -> (patterns, those possible)
 
     def _bit(self, cond: Condition) -> int:
         bit = self._bits.get(id(cond))
@@ -140,6 +141,14 @@ class Candidates:
         if hit is None:
             hit = self._seen[key] = _possible(self._plans[id(pt)], bits)
         return hit
+
+    def among(self, patterns: list[Pattern], bits: int) -> list[Pattern]:
+        """The patterns ``possible`` on a unit with these bits, in order: remembered per bitmask
+        (for the same list), as the streaming diagnosis asks it for every session."""
+        hit = self._among.get(bits)
+        if hit is None or hit[0] is not patterns:
+            hit = self._among[bits] = (patterns, [pt for pt in patterns if self.possible(pt, bits)])
+        return hit[1]
 
 
 def _reads(conds: list[tuple[int, Condition]]) -> tuple[str, ...]:

@@ -34,8 +34,7 @@ def evaluate_unit(patterns: list[Pattern], events: list[Event], unit: str, cand:
     match); with ``facts``, ``events`` are only those a peer unit kept, and the unit's sides
     come from the facts."""
     if cand is not None:
-        bits = cand.unit_bits(events)
-        patterns = [pt for pt in patterns if cand.possible(pt, bits)]
+        patterns = cand.among(patterns, cand.unit_bits(events))
         if not patterns:
             return []
     if facts is None:

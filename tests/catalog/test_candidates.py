@@ -162,3 +162,15 @@ def test_events_with_their_own_attribute_dicts_share_a_verdict_only_on_equal_val
     assert c.possible(has, c.unit_bits([_ev("message", payloads=["IDi", "CERTREQ"], mid="1")]))
     assert not c.possible(has, c.unit_bits([_ev("message", payloads=["IDi"], mid="2")]))
     assert c.possible(has, c.unit_bits([_ev("message", payloads=["IDi", "CERTREQ"], mid="3")]))
+
+
+def test_among_is_the_possible_patterns_in_order_for_whichever_list_is_asked():
+    a = _pattern([Group("a", [Condition(event="give_up")])])
+    b = _pattern([Group("b", [Condition(event="retransmit")])])
+    c = Candidates([a, b])
+    both, one = [b, a], [a]
+    bits = c.unit_bits([_ev("give_up"), _ev("retransmit")])
+    assert c.among(both, bits) == [b, a]
+    assert c.among(one, bits) == [a]  # the same bits, another list: not the remembered answer
+    assert c.among(both, c.unit_bits([_ev("retransmit")])) == [b]
+    assert c.among(both, c.unit_bits([])) == []
