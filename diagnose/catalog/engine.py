@@ -41,23 +41,10 @@ class Match:
     confirm: str = ""  # for a decisive match: the missing context that would confirm it
 
 
-#: (id(condition), id(attrs dict)) -> whether the attributes meet the condition's where/has/lacks
+#: (id(condition), id(attrs dict)) -> whether the attributes meet the condition's where/has/lacks,
+#: for conditions that read only attributes: events of one charon message text share one attribute
+#: dict, so a busy log's thousands of identical ``parsed IKE_AUTH request`` lines are judged once
 Memo = dict[tuple[int, int], bool]
-
-
-def _memo_matches(ev: Event, cond: Condition, memo: Memo) -> bool:
-    """``event_matches`` for a condition that reads only attributes, remembered per attribute dict.
-
-    Events of one charon message text share one attribute dict, so a busy log's thousands of
-    identical ``parsed IKE_AUTH request`` lines are judged once per condition.
-    """
-    if ev.kind != cond.event or (cond.side and ev.side._value_ != cond.side):
-        return False
-    key = (id(cond), id(ev.attrs))
-    hit = memo.get(key)
-    if hit is None:
-        hit = memo[key] = event_matches(ev, cond)
-    return hit
 
 
 def _found(cond: Condition, events: list[Event], by_kind: dict[str, list[Event]] | None,
@@ -66,7 +53,20 @@ def _found(cond: Condition, events: list[Event], by_kind: dict[str, list[Event]]
     pool = events if by_kind is None else by_kind.get(cond.event, ())
     if memo is None or not pool or _uses_envelope(cond):
         return [e for e in pool if event_matches(e, cond)]
-    return [e for e in pool if _memo_matches(e, cond, memo)]
+    # remembered per attribute dict (``Memo``); a plain loop, as a failing unit's every message
+    # passes here for each condition that names messages
+    kind, side, cid = cond.event, cond.side, id(cond)
+    out = []
+    for e in pool:
+        if e.kind != kind or (side and e.side._value_ != side):
+            continue
+        key = (cid, id(e.attrs))
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = event_matches(e, cond)
+        if hit:
+            out.append(e)
+    return out
 
 
 def _group_hits(group: Group, events: list[Event], by_kind: dict[str, list[Event]] | None = None,
@@ -207,9 +207,9 @@ def evaluate(pattern: Pattern, events: list[Event], unit: str,
         if met:
             m.confidence += group.weight
             _collect(m, "supporting", group, hits)
-    req_sides = {ev.side.value for role, ev in m.evidence if role == "required"}
+    req_sides = {ev.side._value_ for role, ev in m.evidence if role == "required"}
     m.sides = req_sides or sides_present
-    if {"server", "client"} <= {ev.side.value for role, ev in m.evidence if role != "contradicting"}:
+    if {"server", "client"} <= {ev.side._value_ for role, ev in m.evidence if role != "contradicting"}:
         m.confidence += BOTH_SIDES_BONUS
     ceiling = 0.99 if m.basis == "rule" else pattern.base_confidence - FRAGMENT_MARGIN
     m.confidence = round(min(ceiling, max(0.05, m.confidence)), 2)
