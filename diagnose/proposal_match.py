@@ -22,10 +22,15 @@ def proposal_mismatches(events: list[Event]) -> list[Event]:
     last: dict[tuple[str, str], Event] = {}  # (kind, proto) -> its last event, in one pass
     selected: dict[str, int] = {}  # proto -> line of its last selection
     for e in events:
-        if e.kind in _LISTS:
-            last[(e.kind, e.attrs.get("proto"))] = e
-        elif e.kind == "proposal_selected":
-            selected[e.attrs.get("proto")] = max(selected.get(e.attrs.get("proto"), 0), e.line)
+        kind = e.kind
+        if kind not in _READ:  # one test for most events: every session of a busy log passes here
+            continue
+        proto = e.attrs.get("proto")
+        if kind == "proposal_selected":
+            if e.line > selected.get(proto, 0):
+                selected[proto] = e.line
+        else:
+            last[(kind, proto)] = e
     out = []
     for proto in ("IKE", "ESP", "AH"):
         received = last.get(("proposals_received", proto))
@@ -38,7 +43,7 @@ def proposal_mismatches(events: list[Event]) -> list[Event]:
     return out
 
 
-_LISTS = frozenset({"proposals_received", "proposals_configured"})
+_READ = frozenset({"proposals_received", "proposals_configured", "proposal_selected"})
 
 
 def _parse(ev: Event) -> list[Proposal]:

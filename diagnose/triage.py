@@ -12,15 +12,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from operator import attrgetter
 
 from .events import Event
-from .knowledge import knowledge
+from .knowledge import Meaning, knowledge
 from .report.model import NotableLine, Report
 from .sessions import FAILURE_KINDS, Session
 
 MAX_NOTABLE = 20
 #: kinds that happen without any IKE traffic (the daemon's own life, the client's UI)
 NOT_IKE = frozenset({"daemon_start", "daemon_stop", "log_notable"})
+#: the kinds ``_notable`` can find a line in (an IKE message only with an error notify)
+_MAY_BE_NOTABLE = (FAILURE_KINDS | {"log_notable", "message"}) - {"overlapping_sa", "proposal_mismatch"}
 #: a failure event of one of these alone is part of a normal negotiation (the client retries)
 #: (a rekey collision answers TEMPORARY_FAILURE / CHILD_SA_NOT_FOUND and is retried)
 _BENIGN_NOTIFIES = frozenset({"INVALID_KE_PAYLOAD", "INVALID_KE", "COOKIE", "TEMPORARY_FAILURE", "CHILD_SA_NOT_FOUND"})
@@ -63,37 +66,42 @@ class TriageCollector:
         self.last_by_peer: dict[str, tuple[tuple, str, Event]] = {}
 
     def feed(self, s: Session) -> None:
-        kinds = {e.kind for e in s.events}
+        events = s.events
+        kinds = {e.kind for e in events}
         overcome = _overcome(s, kinds)
-        if s.events and any(e.kind not in NOT_IKE for e in s.events):  # daemon chatter is no IKE session
+        if kinds - NOT_IKE:  # daemon chatter is no IKE session
             self.any_ike = True
-            first = s.events[0]
+            first = events[0]
             order = (first.time is not None, first.time or first.line, first.path, first.line)
+            outcome = s.outcome
             if _failed(s, kinds, overcome):
                 self.failed.append((s.peer or s.path, order))
-            elif s.outcome == "established":
+            elif outcome == "established":
                 self.established.setdefault(s.peer or s.path, []).append(order)
             latest = self.last_by_peer.get(s.peer or s.path)
             if latest is None or order > latest[0]:
-                self.last_by_peer[s.peer or s.path] = (order, s.outcome, s.events[-1])
+                self.last_by_peer[s.peer or s.path] = (order, outcome, events[-1])
         k = knowledge()
-        for e in s.events:
-            if e.kind == "message" and (self.last_message is None or _later(e, self.last_message)):
-                self.last_message = e
+        for e in events:
+            kind = e.kind
+            if kind not in _MAY_BE_NOTABLE or (kind == "message" and not e.attrs.get("error_notify")):
+                continue
             found = _notable(e, k)
             if found is None:
                 continue
-            key, note = found
-            if id(e) in overcome:
-                note = replace(note, severity="warning")
+            key, meaning, severity = found
             earliest = self.shown.get(key)  # the earliest line stands for its message, whatever the feed order
             if earliest is None or (e.path, e.line) < (earliest.path, earliest.line):
-                self.shown[key] = note
+                # built only for the line that is shown: a busy log repeats its few messages
+                self.shown[key] = _notable_line(e, meaning, "warning" if id(e) in overcome else severity)
             occ = self.where.setdefault(key, [])
             if len(occ) < self.MAX_OCCURRENCES:
                 occ.append((e.path, e.line))
             else:
                 self.extra[key] = self.extra.get(key, 0) + 1
+        messages = [e for e in events if e.kind == "message"]
+        if messages:
+            self.last_message = _latest(self.last_message, messages)
 
     def finish(self, report: Report) -> Triage:
         cited = {(e.path, e.line) for f in report.findings for e in f.evidence}
@@ -145,6 +153,30 @@ class TriageCollector:
         return out[:MAX_NOTABLE]
 
 
+_BY_TIME = attrgetter("time", "path", "line")
+
+
+def _latest(last: Event | None, messages: list[Event]) -> Event:
+    """``last`` replaced by each message ``_later`` than it, in turn.
+
+    When every time is known, ``_later`` is the order of (time, path, line) and the fold is
+    one ``max`` (its first maximum, as the fold keeps the first of equals), compared with
+    ``last`` once: a dense log has a message on most of its lines. A missing time makes
+    ``_later`` fall back to the line, which is no order across times, so then it folds (as
+    it does when naive and aware times meet, to fail as the fold fails).
+    """
+    if (last is None or last.time is not None) and all(e.time is not None for e in messages):
+        try:
+            best = max(messages, key=_BY_TIME)
+            return best if last is None or _later(best, last) else last
+        except TypeError:
+            pass
+    for e in messages:
+        if last is None or _later(e, last):
+            last = e
+    return last
+
+
 def _later(a: Event, b: Event) -> bool:
     return (a.time is not None and b.time is not None and a.time > b.time) or (
         (a.time is None or b.time is None or a.time == b.time) and (a.path, a.line) > (b.path, b.line))
@@ -155,9 +187,17 @@ def _failed(s: Session, kinds: set[str], overcome: set[int]) -> bool:
     an established session is not failed."""
     if "ike_established" in kinds:
         return False
-    return any((e.kind in FAILURE_KINDS and not _benign(e) and id(e) not in overcome)
-               or (e.kind == "message" and e.attrs.get("error_notify") and not _benign(e))
-               or (e.kind == "log_notable" and e.attrs.get("severity") == "error") for e in s.events)
+    for e in s.events:
+        kind = e.kind
+        if kind in FAILURE_KINDS:
+            if not _benign(e) and id(e) not in overcome:
+                return True
+        elif kind == "message":
+            if e.attrs.get("error_notify") and not _benign(e):
+                return True
+        elif kind == "log_notable" and e.attrs.get("severity") == "error":
+            return True
+    return False
 
 
 def _overcome(s: Session, kinds: set[str]) -> set[int]:
@@ -194,8 +234,8 @@ def _meaning_of(message: str):
     return knowledge().match(message)
 
 
-def _notable(e: Event, k) -> tuple[str, NotableLine] | None:
-    """(key, line) for an error/warning event: one key per distinct message."""
+def _notable(e: Event, k) -> tuple[str, Meaning | None, str] | None:
+    """(key, meaning, severity) for an error/warning event: one key per distinct message."""
     if e.kind in ("overlapping_sa", "proposal_mismatch"):
         return None
     meaning = k.by_format.get(e.attrs.get("format") or "") if e.kind == "log_notable" else None
@@ -223,9 +263,13 @@ def _notable(e: Event, k) -> tuple[str, NotableLine] | None:
         key = meaning.format or f"{e.kind}:{_message_of(e.text)[:160]}"
     else:  # an event kind the knowledge has no text for: one key per distinct attribute set
         key = f"{e.kind}:{sorted((name, str(value)) for name, value in e.attrs.items())}"
-    return key, NotableLine(path=e.path, line=e.line, text=e.text, side=e.side.value, severity=severity,
-                            meaning=meaning.meaning if meaning else _kind_meaning(e.kind),
-                            look_at=list(meaning.look_at) if meaning else [])
+    return key, meaning, severity
+
+
+def _notable_line(e: Event, meaning: Meaning | None, severity: str) -> NotableLine:
+    return NotableLine(path=e.path, line=e.line, text=e.text, side=e.side.value, severity=severity,
+                       meaning=meaning.meaning if meaning else _kind_meaning(e.kind),
+                       look_at=list(meaning.look_at) if meaning else [])
 
 
 _CHARON_BODY = re.compile(r"\d{2,}\[[A-Z]{3}[0-4]?\] (?:<[^>]*> )?")

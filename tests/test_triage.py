@@ -191,3 +191,30 @@ def test_an_ikev1_identity_mismatch_is_explained_from_the_clients_side():
     report = diagnose_paths([str(SAMPLES / "public-137-raspi-client-idir-does-not-match")])
     [n] = [x for x in report.notable_lines if "IDir" in x.text]
     assert "expects" in n.meaning and any("rightid" in s for s in n.look_at)
+
+
+def test_the_last_message_of_a_session_is_what_comparing_each_in_turn_gives():
+    """``_latest`` takes the latest timed message with one ``max``; synthetic events (no log
+    lines) with equal times, missing times and several files check it against the fold."""
+    import random
+    from datetime import datetime, timedelta
+
+    from diagnose.events import Event, Side
+    from diagnose.triage import _later, _latest
+
+    rng = random.Random(16)
+    base = datetime(2026, 1, 1)
+
+    def message(timed: bool) -> Event:
+        return Event(kind="message", path=rng.choice(["a.log", "b.log"]), line=rng.randrange(1, 6), text="",
+                     side=Side.SERVER, time=base + timedelta(seconds=rng.randrange(3)) if timed else None)
+
+    for _ in range(2000):
+        timed = rng.random() < 0.8
+        last = None if rng.random() < 0.3 else message(timed or rng.random() < 0.5)
+        messages = [message(timed or rng.random() < 0.7) for _ in range(rng.randrange(1, 6))]
+        expected = last
+        for e in messages:
+            if expected is None or _later(e, expected):
+                expected = e
+        assert _latest(last, messages) is expected

@@ -8,7 +8,9 @@ bitmask per unit: a bit per catalog condition, set when some event of the unit m
 
 The bits are ``event_matches`` itself, judged once per distinct attribute dict (events of
 one charon message text share theirs) and per event only for conditions that read the
-envelope (``peer``, ``ike_name``, ``side``). The filter only skips calls that would return
+envelope (``peer``, ``ike_name``, ``side``). Events that carry their own identifiers (every
+``ike_start``, ``delete`` or ``ike_established`` has its own dict) are judged once per
+distinct value of the few attributes their kind's conditions read. The filter only skips calls that would return
 None, so reports do not change: ``tests/catalog/test_candidates.py`` compares every sample
 and prefix style with ``EVALUATE_ALL`` set, which evaluates every pattern on every unit.
 """
@@ -47,7 +49,11 @@ class Candidates:
         self._plans: dict[int, _Plan] = {id(pt): self._plan(pt) for pt in patterns}
         self._kinds = frozenset(self._plain) | frozenset(self._envelope)
         self._cache: dict[tuple[str, str, int], tuple[int, dict]] = {}
+        #: per kind, the attributes its plain conditions read (``where`` keys; ``payloads`` for has/lacks)
+        self._reads = {kind: _reads(conds) for kind, conds in self._plain.items()}
+        self._by_values: dict[tuple[str, str, tuple], int] = {}  # (kind, side, values read) -> bits
         self._seen: dict[tuple[int, int], bool] = {}  # (id(pattern), unit bits) -> possible
+        self._among: dict[int, tuple[list[Pattern], list[Pattern]]] = {}  # bits -> (patterns, those possible)
 
     def _bit(self, cond: Condition) -> int:
         bit = self._bits.get(id(cond))
@@ -88,10 +94,7 @@ class Candidates:
         key = (ev.kind, ev.side._value_, id(ev.attrs))
         hit = self._cache.get(key)
         if hit is None:
-            bits = 0
-            for bit, cond in self._plain.get(ev.kind, ()):
-                if event_matches(ev, cond):
-                    bits |= bit
+            bits = self._plain_bits(ev)
             if len(self._cache) >= CACHE_LIMIT:
                 self._cache.clear()
             self._cache[key] = (bits, ev.attrs)
@@ -100,6 +103,24 @@ class Candidates:
         for bit, cond in self._envelope.get(ev.kind, ()):
             if event_matches(ev, cond):
                 bits |= bit
+        return bits
+
+    def _plain_bits(self, ev: Event) -> int:
+        """The plain conditions this event meets, judged once per distinct value of what they read."""
+        values = _values(ev.attrs, self._reads.get(ev.kind, ()))
+        if values is not None:
+            vkey = (ev.kind, ev.side._value_, values)
+            bits = self._by_values.get(vkey)
+            if bits is not None:
+                return bits
+        bits = 0
+        for bit, cond in self._plain.get(ev.kind, ()):
+            if event_matches(ev, cond):
+                bits |= bit
+        if values is not None:
+            if len(self._by_values) >= CACHE_LIMIT:
+                self._by_values.clear()
+            self._by_values[vkey] = bits
         return bits
 
     def unit_bits(self, events: list[Event]) -> int:
@@ -120,6 +141,39 @@ class Candidates:
         if hit is None:
             hit = self._seen[key] = _possible(self._plans[id(pt)], bits)
         return hit
+
+    def among(self, patterns: list[Pattern], bits: int) -> list[Pattern]:
+        """The patterns ``possible`` on a unit with these bits, in order: remembered per bitmask
+        (for the same list), as the streaming diagnosis asks it for every session."""
+        hit = self._among.get(bits)
+        if hit is None or hit[0] is not patterns:
+            hit = self._among[bits] = (patterns, [pt for pt in patterns if self.possible(pt, bits)])
+        return hit[1]
+
+
+def _reads(conds: list[tuple[int, Condition]]) -> tuple[str, ...]:
+    names = {attr for _, c in conds for attr in c.where}
+    if any(c.has or c.lacks for _, c in conds):
+        names.add("payloads")
+    return tuple(sorted(names))
+
+
+def _values(attrs: dict, names: tuple[str, ...]) -> tuple | None:
+    """The attributes ``names`` of an event as a key: two events with equal keys (and the same
+    kind and side) meet the same plain conditions, as those read nothing else. Each value is
+    keyed with its type (``1 == True``, but a condition reads ``str(value)``); None for a value
+    of any other type than str, int, bool, None or a list of str, which is then not shared."""
+    out = []
+    for name in names:
+        v = attrs.get(name)
+        t = type(v)
+        if v is None or t is str or t is int or t is bool:
+            out.append((t, v))
+        elif t is list and all(type(x) is str for x in v):
+            out.append((t, tuple(v)))
+        else:
+            return None
+    return tuple(out)
 
 
 def _possible(plan: _Plan, bits: int) -> bool:

@@ -9,6 +9,7 @@ prove it, drops findings another finding in the same session explains
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 
 import regex
 from typing import Any, Iterable, Iterator
@@ -17,7 +18,7 @@ from ..events import Event
 from ..proposals import keywords_list, without_ke
 from ..report.model import Evidence, Finding
 from ..sessions import Session
-from .candidates import ALWAYS, candidates_for
+from .candidates import ALWAYS, Candidates, candidates_for
 from .conditions import attr_value, event_matches, uses_envelope as _uses_envelope
 from .model import Condition, Decisive, Group, Pattern
 
@@ -40,23 +41,10 @@ class Match:
     confirm: str = ""  # for a decisive match: the missing context that would confirm it
 
 
-#: (id(condition), id(attrs dict)) -> whether the attributes meet the condition's where/has/lacks
+#: (id(condition), id(attrs dict)) -> whether the attributes meet the condition's where/has/lacks,
+#: for conditions that read only attributes: events of one charon message text share one attribute
+#: dict, so a busy log's thousands of identical ``parsed IKE_AUTH request`` lines are judged once
 Memo = dict[tuple[int, int], bool]
-
-
-def _memo_matches(ev: Event, cond: Condition, memo: Memo) -> bool:
-    """``event_matches`` for a condition that reads only attributes, remembered per attribute dict.
-
-    Events of one charon message text share one attribute dict, so a busy log's thousands of
-    identical ``parsed IKE_AUTH request`` lines are judged once per condition.
-    """
-    if ev.kind != cond.event or (cond.side and ev.side._value_ != cond.side):
-        return False
-    key = (id(cond), id(ev.attrs))
-    hit = memo.get(key)
-    if hit is None:
-        hit = memo[key] = event_matches(ev, cond)
-    return hit
 
 
 def _found(cond: Condition, events: list[Event], by_kind: dict[str, list[Event]] | None,
@@ -65,7 +53,20 @@ def _found(cond: Condition, events: list[Event], by_kind: dict[str, list[Event]]
     pool = events if by_kind is None else by_kind.get(cond.event, ())
     if memo is None or not pool or _uses_envelope(cond):
         return [e for e in pool if event_matches(e, cond)]
-    return [e for e in pool if _memo_matches(e, cond, memo)]
+    # remembered per attribute dict (``Memo``); a plain loop, as a failing unit's every message
+    # passes here for each condition that names messages
+    kind, side, cid = cond.event, cond.side, id(cond)
+    out = []
+    for e in pool:
+        if e.kind != kind or (side and e.side._value_ != side):
+            continue
+        key = (cid, id(e.attrs))
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = event_matches(e, cond)
+        if hit:
+            out.append(e)
+    return out
 
 
 def _group_hits(group: Group, events: list[Event], by_kind: dict[str, list[Event]] | None = None,
@@ -148,6 +149,28 @@ def unit_facts(events: list[Event]) -> UnitFacts:
                            and e.ike_name != "(unnamed)"), None))
 
 
+def index_with_facts(events: list[Event]) -> tuple[tuple[dict[str, list[Event]], set[str]], UnitFacts]:
+    """``index_unit`` and ``unit_facts`` in one pass: ``evaluate`` given both reads neither
+    again, where without ``facts`` it would scan the unit once more for every match."""
+    by_kind: dict[str, list[Event]] = {}
+    sides: set[str] = set()
+    peers: set[str] = set()
+    connection = None
+    for e in events:
+        lst = by_kind.get(e.kind)
+        if lst is None:
+            by_kind[e.kind] = [e]
+        else:
+            lst.append(e)
+        side = e.side._value_
+        sides.add(side)
+        if e.peer:
+            peers.add(e.peer)
+        if connection is None and side == "server" and e.ike_name and e.ike_name != "(unnamed)":
+            connection = e.ike_name
+    return (by_kind, sides), UnitFacts(len(events), set(sides), peers, connection)
+
+
 def evaluate(pattern: Pattern, events: list[Event], unit: str,
              index: tuple[dict[str, list[Event]], set[str]] | None = None, memo: Memo | None = None,
              facts: UnitFacts | None = None) -> Match | None:
@@ -184,9 +207,9 @@ def evaluate(pattern: Pattern, events: list[Event], unit: str,
         if met:
             m.confidence += group.weight
             _collect(m, "supporting", group, hits)
-    req_sides = {ev.side.value for role, ev in m.evidence if role == "required"}
+    req_sides = {ev.side._value_ for role, ev in m.evidence if role == "required"}
     m.sides = req_sides or sides_present
-    if {"server", "client"} <= {ev.side.value for role, ev in m.evidence if role != "contradicting"}:
+    if {"server", "client"} <= {ev.side._value_ for role, ev in m.evidence if role != "contradicting"}:
         m.confidence += BOTH_SIDES_BONUS
     ceiling = 0.99 if m.basis == "rule" else pattern.base_confidence - FRAGMENT_MARGIN
     m.confidence = round(min(ceiling, max(0.05, m.confidence)), 2)
@@ -304,40 +327,51 @@ def peer_unit(s: Session) -> str:
     return f"{s.path}#peer:{s.identities().get('remote_id') or s.peer or s.id}"
 
 
-def units(sessions: list[Session], scope: str) -> Iterable[tuple[str, list[Event]]]:
-    """The groups of events a pattern is evaluated on, by its scope."""
+def unit_members(sessions: list[Session], scope: str) -> Iterator[tuple[str, list[Session]]]:
+    """The units a pattern of this scope is evaluated on: each unit's name and its sessions."""
     if scope == "session":
         by_id = {s.id: s for s in sessions}
         done: set[str] = set()
         for s in sessions:
             if s.id in done:
                 continue
-            events = list(s.events)
             done.add(s.id)
             partner = by_id.get(s.partner) if s.partner else None
             # merge mutual pairs only: a secondary server session (e.g. the half-open SA that
             # answered INVALID_KE) names the client, whose partner is another session
             if partner is not None and partner.id not in done and partner.partner == s.id:
                 done.add(partner.id)
-                # canonical order, whichever side came first on the command line
                 gateway = s if s.side.value == "server" else partner
-                yield gateway.id, sorted(events + partner.events, key=_canonical)
+                yield gateway.id, [s, partner]
                 continue
-            yield s.id, events
-    elif scope == "peer":
-        groups: dict[str, list[Event]] = {}
+            yield s.id, [s]
+    elif scope in ("peer", "input"):
+        groups: dict[str, list[Session]] = {}
         for s in sessions:
-            groups.setdefault(peer_unit(s), []).extend(s.events)
-        for name, evs in groups.items():
-            yield name, sorted(evs, key=lambda e: e.line)
-    elif scope == "input":
-        groups2: dict[str, list[Event]] = {}
-        for s in sessions:
-            groups2.setdefault(s.path, []).extend(s.events)
-        for path, evs in groups2.items():
-            yield path, sorted(evs, key=lambda e: e.line)
+            groups.setdefault(peer_unit(s) if scope == "peer" else s.path, []).append(s)
+        yield from groups.items()
     else:
-        yield "all", [e for s in sessions for e in s.events]
+        yield "all", list(sessions)
+
+
+def unit_events(members: list[Session], scope: str) -> list[Event]:
+    """A unit's events in the order patterns read them."""
+    if scope == "session":
+        if len(members) == 1:
+            return list(members[0].events)
+        first, second = members
+        # canonical order, whichever side came first on the command line
+        return sorted(first.events + second.events, key=_canonical)
+    events = [e for s in members for e in s.events]
+    if scope != "all":
+        events.sort(key=lambda e: e.line)
+    return events
+
+
+def units(sessions: list[Session], scope: str) -> Iterable[tuple[str, list[Event]]]:
+    """The groups of events a pattern is evaluated on, by its scope."""
+    for name, members in unit_members(sessions, scope):
+        yield name, unit_events(members, scope)
 
 
 _FIELD = regex.compile(r"\{([a-z_][a-z0-9_]*)(?:\|([a-z]+))?\}")
@@ -383,18 +417,15 @@ def evaluate_units(patterns: list[Pattern], sessions: list[Session]) -> dict[str
     per_unit: dict[str, list[Match]] = {}
     memo: Memo = {}  # lives only while ``sessions`` hold their events
     cand = candidates_for(patterns)
-    # each scope's units are built and summed up once, not once per pattern; indexed on first use
-    cache: dict[str, list[_Unit]] = {}
+    session_bits: dict[int, int] = {}  # id(session) -> the conditions its events meet, for every scope
+    scopes: dict[str, _ScopeUnits] = {}  # each scope's units are built once, not once per pattern
     for pt in patterns:
-        if pt.scope not in cache:
-            cache[pt.scope] = [_Unit(u, evs, cand.unit_bits(evs) if cand else ALWAYS)
-                               for u, evs in units(sessions, pt.scope)]
-        for u in cache[pt.scope]:
-            if cand is not None and not cand.possible(pt, u.bits):
-                continue  # evaluate would return None
-            if u.index is None:
-                u.index = index_unit(u.events)
-            m = evaluate(pt, u.events, u.name, u.index, memo)
+        scope = scopes.get(pt.scope)
+        if scope is None:
+            scope = scopes[pt.scope] = _ScopeUnits(pt.scope, sessions, cand, session_bits)
+        for u in scope.candidates(pt, cand):
+            index, facts = u.index()
+            m = evaluate(pt, u.events(), u.name, index, memo, facts)
             if m is not None:
                 per_unit.setdefault(u.name, []).append(m)
     return per_unit
@@ -402,10 +433,62 @@ def evaluate_units(patterns: list[Pattern], sessions: list[Session]) -> dict[str
 
 @dataclass(slots=True)
 class _Unit:
+    """One unit; its events are gathered (and indexed) only when a pattern is evaluated on it."""
+
     name: str
-    events: list[Event]
+    members: list[Session]
+    scope: str
     bits: int  # the catalog conditions its events meet (``Candidates.unit_bits``)
-    index: tuple[dict[str, list[Event]], set[str]] | None = None
+    _events: list[Event] | None = None
+    _index: tuple[tuple[dict[str, list[Event]], set[str]], UnitFacts] | None = None
+
+    def events(self) -> list[Event]:
+        if self._events is None:
+            self._events = unit_events(self.members, self.scope)
+        return self._events
+
+    def index(self) -> tuple[tuple[dict[str, list[Event]], set[str]], UnitFacts]:
+        """``index_with_facts`` of its events, once for all the patterns evaluated on it."""
+        if self._index is None:
+            self._index = index_with_facts(self.events())
+        return self._index
+
+
+class _ScopeUnits:
+    """One scope's units, grouped by their bitmask.
+
+    A unit's bits are those of its sessions OR-ed (a condition is met by some event of the
+    unit exactly when some session of it has that event), so each session's events are read
+    once for all scopes; a wider unit's events are gathered and sorted only when a pattern
+    could match it. Most units share a few bitmasks (most have none), so a pattern asks the
+    filter once per bitmask, not once per unit.
+    """
+
+    def __init__(self, scope: str, sessions: list[Session], cand: Candidates | None,
+                 session_bits: dict[int, int]) -> None:
+        self.units: list[_Unit] = []
+        self._by_bits: dict[int, list[int]] = {}  # bits -> positions of its units, in unit order
+        for name, members in unit_members(sessions, scope):
+            bits = ALWAYS
+            if cand is not None:
+                bits = 0
+                for s in members:
+                    b = session_bits.get(id(s))
+                    if b is None:
+                        b = session_bits[id(s)] = cand.unit_bits(s.events)
+                    bits |= b
+            self._by_bits.setdefault(bits, []).append(len(self.units))
+            self.units.append(_Unit(name, members, scope, bits))
+
+    def candidates(self, pt: Pattern, cand: Candidates | None) -> list[_Unit]:
+        """The units ``evaluate`` could match the pattern on, in unit order (all without a filter)."""
+        if cand is None:
+            return self.units
+        groups = [positions for bits, positions in self._by_bits.items() if cand.possible(pt, bits)]
+        if not groups:
+            return []
+        ordered = groups[0] if len(groups) == 1 else sorted(chain.from_iterable(groups))
+        return [self.units[i] for i in ordered]
 
 
 def merge_matches(per_unit: dict[str, list[Match]]) -> list[Match]:
@@ -420,20 +503,46 @@ def unit_survivors(per_unit: dict[str, list[Match]]) -> Iterator[Match]:
     """Each unit's matches after suppression, not folded across units (``watch`` reports every
     failing session, a log diagnosis one finding per pattern)."""
     # suppression is judged per session; patterns of wider scope suppress in every session they cover
-    wide = [m for ms in per_unit.values() for m in ms if m.pattern.scope != "session"]
+    wide = WideSuppression([m for ms in per_unit.values() for m in ms if m.pattern.scope != "session"])
     for unit, ms in per_unit.items():
-        yield from survivors(ms, [w for w in wide if w.unit != unit])
+        yield from survivors_outside(ms, wide.outside(unit))
 
 
 def survivors(ms: list[Match], others: list[Match]) -> list[Match]:
     """A unit's matches that neither another of its matches nor a wider match (``others``) explains."""
-    suppressed = suppressed_by(ms + others)
-    return [m for m in ms if m.pattern.id not in suppressed]
+    return survivors_outside(ms, suppressed_by(others))
+
+
+def survivors_outside(ms: list[Match], suppressed: set[str]) -> list[Match]:
+    """``survivors`` with the wider matches' verdict (``suppressed_by(others)``) already taken."""
+    gone = suppressed_by(ms) | suppressed
+    return [m for m in ms if m.pattern.id not in gone]
 
 
 def suppressed_by(matches: list[Match]) -> set[str]:
     """The patterns these matches explain away (only matches of some confidence do)."""
     return {s for m in matches for s in m.pattern.suppresses if m.confidence >= 0.3}
+
+
+class WideSuppression:
+    """What the matches of wider scope suppress in each unit: everything they explain away but
+    the unit's own wide matches (``suppressed_by`` of the wide matches of the *other* units).
+
+    Asking ``suppressed_by`` over the other units' matches once per unit is quadratic in the
+    units: a dense log has a peer-scope match for each of thousands of clients. Per suppressed
+    pattern, the units whose matches suppress it say the same: one other unit is enough.
+    """
+
+    def __init__(self, wide: list[Match]) -> None:
+        self._units: dict[str, set[str]] = {}  # suppressed pattern id -> units of the matches suppressing it
+        for m in wide:
+            if m.confidence >= 0.3:
+                for s in m.pattern.suppresses:
+                    self._units.setdefault(s, set()).add(m.unit)
+
+    def outside(self, unit: str) -> set[str]:
+        """The patterns wide matches of units other than ``unit`` suppress."""
+        return {s for s, units in self._units.items() if len(units) > 1 or unit not in units}
 
 
 def fold(merged: dict[str, Match], m: Match) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..catalog.engine import Match, to_finding
 from ..confirm import apply_config
 from ..errors import InputError
+from ..events import Event
 from ..report.model import Report, SessionSummary
 from ..sessions import Session
 from ..triage import TriageCollector
@@ -22,11 +23,21 @@ POSSIBLE_BELOW = 0.5
 def session_summary(s: Session) -> SessionSummary:
     return SessionSummary(
         id=s.id, side=s.side.value, path=s.path, ike_name=s.ike_name, unique_id=s.unique_id, peer=s.peer,
-        local=next((e.attrs.get("local") for e in s.events if e.attrs.get("local")), None), role=s.role,
+        local=_local(s.events), role=s.role,
         version=s.version, start=s.start.isoformat() if s.start else None,
         end=s.end.isoformat() if s.end else None, outcome=s.outcome, events=len(s.events),
         partner=s.partner, clock_offset_s=s.clock_offset_s, identities=s.identities(),
         not_established_because=s.not_established_because)
+
+
+def _local(events: list[Event]) -> str | None:
+    """The first local address a session's events name (a plain loop: most sessions name none,
+    and a dense log has thousands of them)."""
+    for e in events:
+        local = e.attrs.get("local")
+        if local:
+            return local
+    return None
 
 
 def assemble(report: Report, matches: list[Match], summaries: list[SessionSummary], opts: Options,

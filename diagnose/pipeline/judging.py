@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..catalog.candidates import Candidates
-from ..catalog.engine import (MAX_EVIDENCE_PER_GROUP, Match, UnitFacts, evaluate, evaluate_units, event_matches,
-                              fold, index_unit, merge_matches, ranked, suppressed_by, survivors)
+from ..catalog.engine import (MAX_EVIDENCE_PER_GROUP, Match, UnitFacts, WideSuppression, evaluate, evaluate_units,
+                              event_matches, fold, index_unit, index_with_facts, merge_matches, ranked,
+                              suppressed_by, survivors_outside)
 from ..catalog.model import Condition, Group, Pattern
 from ..correlate import pair_sessions
 from ..events import Event
@@ -33,12 +34,13 @@ def evaluate_unit(patterns: list[Pattern], events: list[Event], unit: str, cand:
     match); with ``facts``, ``events`` are only those a peer unit kept, and the unit's sides
     come from the facts."""
     if cand is not None:
-        bits = cand.unit_bits(events)
-        patterns = [pt for pt in patterns if cand.possible(pt, bits)]
+        patterns = cand.among(patterns, cand.unit_bits(events))
         if not patterns:
             return []
-    by_kind, sides = index_unit(events)
-    index = (by_kind, facts.sides if facts is not None else sides)
+    if facts is None:
+        index, facts = index_with_facts(events)
+    else:
+        index = (index_unit(events)[0], facts.sides)
     memo: dict = {}  # per unit: it keys on ids of attribute dicts that die with the unit's events
     out = []
     for pt in patterns:
@@ -131,6 +133,7 @@ def merge_units(judged: list[JudgedUnits]) -> list[Match]:
     patterns in every session unit (of every input) and in the other peer units."""
     wide = [m for j in judged for ms in j.peer_matches.values() for m in ms]
     gone = suppressed_by(wide)
+    by_others = WideSuppression(wide)
     merged: dict[str, Match] = {}
     for j in judged:
         for pid, m in j.session_best.items():
@@ -138,6 +141,6 @@ def merge_units(judged: list[JudgedUnits]) -> list[Match]:
                 fold(merged, m)
     for j in judged:
         for name, ms in j.peer_matches.items():
-            for m in survivors(ms, [w for w in wide if w.unit != name]):
+            for m in survivors_outside(ms, by_others.outside(name)):
                 fold(merged, m)
     return ranked(merged)

@@ -124,3 +124,53 @@ def test_side_is_part_of_what_is_remembered_per_attribute_dict():
     client = Event(kind="give_up", path="s", line=2, text="", side=Side.CLIENT, attrs=shared)
     assert not c.possible(pt, c.unit_bits([server]))
     assert c.possible(pt, c.unit_bits([client]))
+
+
+def test_a_peer_unit_is_a_candidate_through_what_its_sessions_show_together():
+    """A wider unit's bits are its sessions' bits OR-ed: a pattern whose groups are met in
+    different sessions of one client is evaluated (and matches), not filtered out."""
+    from diagnose.catalog.engine import evaluate_units, peer_unit
+    from diagnose.sessions import Session
+
+    pt = _pattern([Group("a", [Condition(event="give_up")]), Group("b", [Condition(event="retransmit")])])
+    pt.scope = "peer"
+    one = Session(id="s1", path="synthetic", side=Side.SERVER, peer="198.51.100.7",
+                  events=[Event(kind="give_up", path="synthetic", line=1, text="", side=Side.SERVER,
+                                peer="198.51.100.7")])
+    two = Session(id="s2", path="synthetic", side=Side.SERVER, peer="198.51.100.7",
+                  events=[Event(kind="retransmit", path="synthetic", line=2, text="", side=Side.SERVER,
+                                peer="198.51.100.7")])
+    alone = Session(id="s3", path="synthetic", side=Side.SERVER, peer="198.51.100.9",
+                    events=[Event(kind="give_up", path="synthetic", line=3, text="", side=Side.SERVER,
+                                  peer="198.51.100.9")])
+    found = evaluate_units([pt], [one, alone, two])
+    assert list(found) == [peer_unit(one)]
+    assert [e.line for _, e in found[peer_unit(one)][0].evidence] == [1, 2]
+
+
+def test_events_with_their_own_attribute_dicts_share_a_verdict_only_on_equal_values_of_one_type():
+    """Judged once per value of what the kind's conditions read: ``1`` and ``True`` are equal
+    in Python but not to a condition (it compares ``str(value)``), lists by their items."""
+    pt = _pattern([Group("a", [Condition(event="ike_start", where={"version": "1"})])])
+    c = Candidates([pt])
+    assert c.possible(pt, c.unit_bits([_ev("ike_start", version=1, ike_id="1")]))
+    assert not c.possible(pt, c.unit_bits([_ev("ike_start", version=True, ike_id="2")]))
+    assert not c.possible(pt, c.unit_bits([_ev("ike_start", version=2, ike_id="3")]))
+    assert c.possible(pt, c.unit_bits([_ev("ike_start", version=1, ike_id="4")]))
+    has = _pattern([Group("a", [Condition(event="message", has=["CERTREQ"])])])
+    c = Candidates([has])
+    assert c.possible(has, c.unit_bits([_ev("message", payloads=["IDi", "CERTREQ"], mid="1")]))
+    assert not c.possible(has, c.unit_bits([_ev("message", payloads=["IDi"], mid="2")]))
+    assert c.possible(has, c.unit_bits([_ev("message", payloads=["IDi", "CERTREQ"], mid="3")]))
+
+
+def test_among_is_the_possible_patterns_in_order_for_whichever_list_is_asked():
+    a = _pattern([Group("a", [Condition(event="give_up")])])
+    b = _pattern([Group("b", [Condition(event="retransmit")])])
+    c = Candidates([a, b])
+    both, one = [b, a], [a]
+    bits = c.unit_bits([_ev("give_up"), _ev("retransmit")])
+    assert c.among(both, bits) == [b, a]
+    assert c.among(one, bits) == [a]  # the same bits, another list: not the remembered answer
+    assert c.among(both, c.unit_bits([_ev("retransmit")])) == [b]
+    assert c.among(both, c.unit_bits([])) == []

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from diagnose.catalog.engine import evaluate_units, event_matches, match_all, render, unit_survivors
+from diagnose.catalog.engine import (Match, WideSuppression, evaluate_units, event_matches, index_unit, index_with_facts,
+                                     match_all, render, suppressed_by, unit_facts, unit_survivors)
 from diagnose.catalog.model import Condition, Group, Pattern
 from diagnose.events import Event, Side
 from diagnose.sessions import Session
@@ -81,6 +82,30 @@ def test_unit_survivors_keep_every_session_with_suppression_inside_each():
     kept = list(unit_survivors(evaluate_units([a, b], sessions)))
     assert sorted((m.pattern.id, m.unit) for m in kept) == [("a", "s9"), ("b", "s0"), ("b", "s1"), ("b", "s2")]
     assert sorted(m.pattern.id for m in match_all([a, b], sessions)) == ["a", "b"]
+
+
+def test_wide_suppression_per_unit_is_what_the_other_units_matches_suppress():
+    x = pattern("x", [], suppresses=["a"])
+    y = pattern("y", [], suppresses=["b"])
+    weak = pattern("w", [], suppresses=["c"])
+    wide = [Match(x, 0.8, "u1"), Match(y, 0.8, "u1"), Match(y, 0.8, "u2"), Match(weak, 0.2, "u3")]
+    by_others = WideSuppression(wide)
+    for unit in ("u1", "u2", "u3", "u4"):
+        assert by_others.outside(unit) == suppressed_by([m for m in wide if m.unit != unit]), unit
+    assert by_others.outside("u1") == {"b"} and by_others.outside("u2") == {"a", "b"}
+
+
+def test_index_with_facts_is_the_index_and_the_facts_of_one_pass():
+    events = [Event(kind="message", path="t.log", line=1, text="", side=Side.CLIENT, ike_name="vpn"),
+              Event(kind="give_up", path="t.log", line=2, text="", side=Side.SERVER, ike_name="(unnamed)",
+                    peer="198.51.100.7"),
+              Event(kind="message", path="t.log", line=3, text="", side=Side.SERVER, ike_name="rw-eap",
+                    peer="198.51.100.9"),
+              Event(kind="delete", path="t.log", line=4, text="", side=Side.SERVER, ike_name="rw-other")]
+    index, facts = index_with_facts(events)
+    assert index == index_unit(events) and facts == unit_facts(events)
+    assert facts.connection == "rw-eap" and facts.peers == {"198.51.100.7", "198.51.100.9"}
+    assert [e.line for e in index[0]["message"]] == [1, 3]
 
 
 def test_templates_fill_captures_and_show_missing_ones_as_placeholders():
