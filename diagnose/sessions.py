@@ -53,25 +53,24 @@ class Session:
 
     @property
     def outcome(self) -> str:
-        kinds = {e.kind for e in self.events}
-        if "ike_established" in kinds:
-            return "established"
-        if kinds & FAILURE_KINDS:
-            return "failed"
-        if "delete" in kinds or "ike_deleted" in kinds:
-            return "deleted"
-        return "incomplete"
+        return _outcome({e.kind for e in self.events})
 
     @property
     def not_established_because(self) -> str | None:
         """Why a session that did not establish is no failure, or how it ended; None if established."""
-        outcome = self.outcome
+        return self.ending()[1]
+
+    def ending(self) -> tuple[str, str | None]:
+        """``outcome`` and ``not_established_because`` from one pass over the events (a report
+        summarises thousands of sessions)."""
+        kinds = {e.kind for e in self.events}
+        outcome = _outcome(kinds)
         if outcome == "established":
-            return None
-        if outcome == "incomplete" and self.has("ke_unacceptable"):
-            return ("an INVALID_KE_PAYLOAD round: the client retried with the key exchange group "
-                    "the gateway asked for (normal, not a failure)")
-        return {"failed": "failed", "deleted": "deleted before it was established"}.get(
+            return outcome, None
+        if outcome == "incomplete" and "ke_unacceptable" in kinds:
+            return outcome, ("an INVALID_KE_PAYLOAD round: the client retried with the key exchange group "
+                             "the gateway asked for (normal, not a failure)")
+        return outcome, {"failed": "failed", "deleted": "deleted before it was established"}.get(
             outcome, "incomplete: the log ends, or the other end stopped answering, before IKE_AUTH completed")
 
     def identities(self) -> dict[str, str]:
@@ -83,6 +82,16 @@ class Session:
                     if v and key not in ids:
                         ids[key] = v
         return ids
+
+
+def _outcome(kinds: set[str]) -> str:
+    if "ike_established" in kinds:
+        return "established"
+    if kinds & FAILURE_KINDS:
+        return "failed"
+    if "delete" in kinds or "ike_deleted" in kinds:
+        return "deleted"
+    return "incomplete"
 
 
 Attach = Callable[["Session", Event], None]

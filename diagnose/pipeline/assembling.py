@@ -21,13 +21,14 @@ POSSIBLE_BELOW = 0.5
 
 
 def session_summary(s: Session) -> SessionSummary:
+    outcome, because = s.ending()
     return SessionSummary(
         id=s.id, side=s.side.value, path=s.path, ike_name=s.ike_name, unique_id=s.unique_id, peer=s.peer,
         local=_local(s.events), role=s.role,
         version=s.version, start=s.start.isoformat() if s.start else None,
-        end=s.end.isoformat() if s.end else None, outcome=s.outcome, events=len(s.events),
+        end=s.end.isoformat() if s.end else None, outcome=outcome, events=len(s.events),
         partner=s.partner, clock_offset_s=s.clock_offset_s, identities=s.identities(),
-        not_established_because=s.not_established_because)
+        not_established_because=because)
 
 
 def _local(events: list[Event]) -> str | None:
