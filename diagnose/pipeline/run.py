@@ -24,7 +24,7 @@ from .assembling import assemble
 from .in_memory import diagnose_in_memory
 from .opening import open_input
 from .options import Options
-from .other_reading import note_other_reading
+from .other_reading import read_both_ways
 from . import gate, streaming
 
 
@@ -50,7 +50,7 @@ def diagnose_sources(sources: Iterable[Source], opts: Options | None = None,
         finally:
             gate.forget()
     if sessions_out is None:
-        note_other_reading(report, sources, opts, diagnose_sources)
+        report = read_both_ways(report, sources, opts, diagnose_sources)
     return report
 
 

@@ -29,6 +29,21 @@ def _side_notes(report) -> list[str]:
     return [w for w in report.warnings if "no line shows which end wrote" in w]
 
 
+def test_when_only_the_other_reading_names_a_cause_it_is_shown(tmp_path):
+    # the client's "received NO_PROPOSAL_CHOSEN notify error" alone: as the gateway's line it
+    # names nothing, as the client's it is the gateway refusing every IKE proposal
+    line = (SAMPLES / "lab-ike-proposal-mismatch-ios-legacy" / "client-charon.log").read_text().splitlines()[17]
+    assert "NO_PROPOSAL_CHOSEN notify error" in line
+    fragment = tmp_path / "fragment.log"
+    fragment.write_text(line + "\n")
+    report = diagnose_paths([str(fragment)])
+    assert report.inputs[0].side == "client" and report.inputs[0].side_assumed
+    assert report.findings[0].id == "ike-proposal-mismatch"
+    assert report.findings[0].confidence <= other_reading.ASSUMED_SIDE_CONFIDENCE
+    [note] = _side_notes(report)
+    assert "--side server" in note
+
+
 @pytest.mark.parametrize("row", CLIENT_ROWS, ids=lambda r: r["pattern"])
 def test_a_client_fragment_read_as_the_gateways_names_the_clients_reading(row, tmp_path):
     report = diagnose_paths([str(_cut(row, tmp_path))])
