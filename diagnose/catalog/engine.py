@@ -97,16 +97,7 @@ def _group_hits(group: Group, events: list[Event], by_kind: dict[str, list[Event
 
 def index_unit(events: list[Event]) -> tuple[dict[str, list[Event]], set[str]]:
     """A unit's events by kind (each list in the unit's order) and the sides present."""
-    by_kind: dict[str, list[Event]] = {}
-    sides: set[str] = set()
-    for e in events:
-        lst = by_kind.get(e.kind)
-        if lst is None:
-            by_kind[e.kind] = [e]
-        else:
-            lst.append(e)
-        sides.add(e.side._value_)  # ``_value_``: a plain attribute, where ``.value`` is a descriptor call
-    return by_kind, sides
+    return index_with_facts(events)[0]
 
 
 def _required_hits(groups: list[Group], events: list[Event], by_kind: dict[str, list[Event]] | None,
