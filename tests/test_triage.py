@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from diagnose.api import diagnose_paths
+from diagnose.api import Options, diagnose_paths
+from diagnose.events import Side
 from diagnose.knowledge import knowledge
 from diagnose.report.markdown import render_markdown
 from samples_index import SAMPLES, all_samples
@@ -123,7 +124,9 @@ def test_a_received_error_notify_is_explained_by_the_notify_it_names(tmp_path):
     [na] = diagnose_paths([str(_cut(auth, a, a, tmp_path))]).notable_lines
     assert "did not accept the other's credentials" in na.meaning
     (tmp_path / "p").mkdir()
-    [np_] = diagnose_paths([str(_cut(prop, p, p, tmp_path / "p"))]).notable_lines
+    # read as the gateway's line (pinned: alone, the client's reading would explain it by a
+    # finding, pipeline.other_reading), no finding explains it: its notable line shows the meaning
+    [np_] = diagnose_paths([str(_cut(prop, p, p, tmp_path / "p"))], Options(side=Side.SERVER)).notable_lines
     assert "accepted none of the algorithms" in np_.meaning and np_.meaning != na.meaning
     assert any("proposals" in s for s in np_.look_at)
 
