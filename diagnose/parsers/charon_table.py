@@ -218,6 +218,9 @@ class Table:
     by_word: dict[str, list[MessageRule]]
     floating: list[MessageRule]  # formats that start with a conversion
     by_opening: dict[str, list[MessageRule]] | None = None  # for ``match_loose``, built on first use
+    #: ``match_loose``'s answers: a line no format matches (another program's syslog line, a
+    #: start-up message) is asked about again wherever it repeats
+    loose_seen: dict[str, "tuple[MessageRule, Any] | None"] = field(default_factory=dict)
 
     def match(self, msg: str) -> tuple[MessageRule, Any] | None:
         word = msg.split(" ", 1)[0]
@@ -235,19 +238,28 @@ class Table:
                 continue
             if m:
                 return rule, m
-        return self.match_elided(msg) or _match_loose(msg)
+        return self.match_elided(msg) or self.match_loose(msg)
 
     def match_loose(self, msg: str) -> tuple[MessageRule, Any] | None:
         """A message whose spaces a poster lost or doubled (retyped from a phone's screen:
         ``certificate does not confirm identity'192.168.2.33'(ID_IPV4_ADDR)``): tried only when
         no format matched it as printed.  Every piece of the format's fixed text must still be
         there, spaces aside, and one format of one meaning must fit, as for an elision."""
-        if len(msg.replace(" ", "")) < MIN_ELIDED_HEAD:
+        if msg in self.loose_seen:
+            return self.loose_seen[msg]
+        if len(self.loose_seen) >= LOOSE_SEEN_MAX:
+            self.loose_seen.clear()
+        hit = self.loose_seen[msg] = self._match_loose(msg)
+        return hit
+
+    def _match_loose(self, msg: str) -> tuple[MessageRule, Any] | None:
+        squeezed = msg.replace(" ", "")
+        if len(squeezed) < MIN_ELIDED_HEAD:
             return None
         if self.by_opening is None:
             self.by_opening = _by_squeezed_opening(self.rules(), lambda r: r.format)
-        found = _loose_fits(msg, ((r, r.literals, lambda r=r: r.loose_rx)
-                                  for r in _opening_candidates(self.by_opening, msg)))
+        found = _loose_fits(msg, squeezed, ((r, r.literals, lambda r=r: r.loose_rx)
+                                            for r in _opening_candidates(self.by_opening, squeezed)))
         if not found or any(r.kind != found[0][0].kind or r.attrs != found[0][0].attrs for r, _ in found[1:]):
             return None
         # the attributes come from the message as charon printed it (conditions read ``$0``)
@@ -303,18 +315,21 @@ MIN_ELIDED_HEAD = 12
 def _printed(fmt: str, values: tuple[str | None, ...], conversions: Any) -> str:
     """The message charon printed: its format with each conversion (``conversions`` finds
     them) replaced by its value."""
+    fmt = fmt.strip()
     out, pos, it = [], 0, iter(values)
-    for m in conversions.finditer(fmt.strip()):
-        out.append(fmt.strip()[pos:m.start()])
+    for m in conversions.finditer(fmt):
+        out.append(fmt[pos:m.start()])
         out.append("%" if m.group() == "%%" else next(it, None) or "")
         pos = m.end()
-    out.append(fmt.strip()[pos:])
+    out.append(fmt[pos:])
     return "".join(out)
 
 
 #: ``match_loose`` tries only the formats whose fixed opening, spaces removed, starts the
 #: message the same way (formats opening with a conversion, or a short word, are always tried)
 _OPENING_CHARS = 6
+#: messages whose loose reading ``Table`` remembers (each with its match)
+LOOSE_SEEN_MAX = 4096
 
 
 def _by_squeezed_opening(items: Iterable[T], format_of: Callable[[T], str]) -> dict[str, list[T]]:
@@ -325,14 +340,16 @@ def _by_squeezed_opening(items: Iterable[T], format_of: Callable[[T], str]) -> d
     return out
 
 
-def _opening_candidates(index: dict[str, list[T]], msg: str) -> tuple[T, ...]:
-    return (*index.get(msg.replace(" ", "")[:_OPENING_CHARS], ()), *index.get("", ()))
+def _opening_candidates(index: dict[str, list[T]], squeezed: str) -> tuple[T, ...]:
+    """The items whose format may open ``squeezed`` (a message with its spaces removed)."""
+    return (*index.get(squeezed[:_OPENING_CHARS], ()), *index.get("", ()))
 
 
-def _loose_fits(msg: str, candidates: Iterable[tuple[T, tuple[str, ...], Callable[[], Any]]]) -> list[tuple[T, Any]]:
-    """The candidates (item, fixed text pieces, its loose regex) whose format fits ``msg`` with
-    its spaces lost or doubled: every fixed piece there, spaces aside, and the regex matching."""
-    squeezed = msg.replace(" ", "")
+def _loose_fits(msg: str, squeezed: str,
+                candidates: Iterable[tuple[T, tuple[str, ...], Callable[[], Any]]]) -> list[tuple[T, Any]]:
+    """The candidates (item, fixed text pieces, its loose regex) whose format fits ``msg``
+    (``squeezed``: the same without spaces) with its spaces lost or doubled: every fixed piece
+    there, spaces aside, and the regex matching."""
     found: list[tuple[T, Any]] = []
     for item, literals, loose_rx in candidates:
         if not literals or any(lit.replace(" ", "") not in squeezed for lit in literals):
@@ -346,13 +363,6 @@ def _loose_fits(msg: str, candidates: Iterable[tuple[T, tuple[str, ...], Callabl
         if m and not any(g and not g.strip() for g in m.groups()):
             found.append((item, m))
     return found
-
-
-@lru_cache(maxsize=4096)
-def _match_loose(msg: str) -> tuple[MessageRule, Any] | None:
-    """``Table.match_loose``, remembered: a line no format matches (another program's syslog
-    line, a start-up message) is asked about again wherever it repeats."""
-    return table().match_loose(msg)
 
 
 def _opening(fmt: str) -> str:
@@ -481,13 +491,14 @@ class Reference:
         """A bare message whose spaces a poster lost or doubled, as charon printed it, when
         exactly one text fits (``Table.match_loose`` does the same for the event table)."""
         msg = msg.strip()
-        if len(msg.replace(" ", "")) < MIN_ELIDED_HEAD:
+        squeezed = msg.replace(" ", "")
+        if len(squeezed) < MIN_ELIDED_HEAD:
             return None
         if self._by_opening is None:
             self._by_opening = _by_squeezed_opening((f for fmts in (*self.by_word.values(), self.floating)
                                                      for f in fmts), lambda f: f)
-        found = _loose_fits(msg, ((f, self._literals(f), lambda f=f: self._loose(f))
-                                  for f in _opening_candidates(self._by_opening, msg)))
+        found = _loose_fits(msg, squeezed, ((f, self._literals(f), lambda f=f: self._loose(f))
+                                            for f in _opening_candidates(self._by_opening, squeezed)))
         printed = {_printed(f, m.groups(), _PRINTF) for f, m in found}
         return printed.pop() if len(printed) == 1 else None
 
