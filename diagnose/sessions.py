@@ -48,12 +48,9 @@ class Session:
     def end(self) -> datetime | None:
         return next((e.time for e in reversed(self.events) if e.time), None)
 
-    def has(self, kind: str) -> bool:
-        return any(e.kind == kind for e in self.events)
-
     @property
     def outcome(self) -> str:
-        return _outcome({e.kind for e in self.events})
+        return outcome_of({e.kind for e in self.events})
 
     @property
     def not_established_because(self) -> str | None:
@@ -64,7 +61,7 @@ class Session:
         """``outcome`` and ``not_established_because`` from one pass over the events (a report
         summarises thousands of sessions)."""
         kinds = {e.kind for e in self.events}
-        outcome = _outcome(kinds)
+        outcome = outcome_of(kinds)
         if outcome == "established":
             return outcome, None
         if outcome == "incomplete" and "ke_unacceptable" in kinds:
@@ -84,7 +81,8 @@ class Session:
         return ids
 
 
-def _outcome(kinds: set[str]) -> str:
+def outcome_of(kinds: set[str]) -> str:
+    """A session's outcome from the set of its event kinds (``Session.outcome``)."""
     if "ike_established" in kinds:
         return "established"
     if kinds & FAILURE_KINDS:

@@ -17,7 +17,7 @@ from operator import attrgetter
 from .events import Event
 from .knowledge import Meaning, knowledge
 from .report.model import NotableLine, Report
-from .sessions import FAILURE_KINDS, Session
+from .sessions import FAILURE_KINDS, Session, outcome_of
 
 MAX_NOTABLE = 20
 #: kinds that happen without any IKE traffic (the daemon's own life, the client's UI)
@@ -73,7 +73,7 @@ class TriageCollector:
             self.any_ike = True
             first = events[0]
             order = (first.time is not None, first.time or first.line, first.path, first.line)
-            outcome = s.outcome
+            outcome = outcome_of(kinds)
             if _failed(s, kinds, overcome):
                 self.failed.append((s.peer or s.path, order))
             elif outcome == "established":
