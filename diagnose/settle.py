@@ -66,7 +66,7 @@ class TimeSummary:
     def of(cls, events: list[Any]) -> "TimeSummary":
         """Counted a run at a time: a parser gives every line of one printed second the same
         ``datetime`` object, and whether a line has a year is read off its first characters
-        (``yearless_head``), so a dense log's 70,000 events are a few thousand runs."""
+        (``timeparse.YEARLESS_HEAD_CHARS``), so a dense log's 70,000 events are a few thousand runs."""
         t = cls()
         heads: dict[str, bool] = {}
         run_time: datetime | None = None

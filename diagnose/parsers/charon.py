@@ -356,10 +356,10 @@ def _role_of(kind: str, attrs: dict[str, Any]) -> str | None:
     (Messages only one end's code writes are data: ``charon_table.written_by``.)"""
     if kind != "message":
         return None
-    exchange, kind, direction = attrs.get("exchange"), attrs.get("msg_type"), attrs.get("direction")
-    if exchange in _INITIATOR_EXCHANGES and kind in ("request", "response") and direction in ("in", "out"):
-        return "initiator" if (kind == "request") == (direction == "out") else "responder"
-    if exchange == "INFORMATIONAL" and kind == "request" and "N(AUTH_FAILED)" in (attrs.get("payloads") or ()):
+    exchange, msg_type, direction = attrs.get("exchange"), attrs.get("msg_type"), attrs.get("direction")
+    if exchange in _INITIATOR_EXCHANGES and msg_type in ("request", "response") and direction in ("in", "out"):
+        return "initiator" if (msg_type == "request") == (direction == "out") else "responder"
+    if exchange == "INFORMATIONAL" and msg_type == "request" and "N(AUTH_FAILED)" in (attrs.get("payloads") or ()):
         return "initiator" if direction == "out" else "responder"
     return None
 

@@ -27,6 +27,7 @@ from .options import Options
 MAX_EVENTS = 2_000
 #: the most a finding that rests on the assumed side can claim: a possible cause
 ASSUMED_SIDE_CONFIDENCE = POSSIBLE_BELOW - 0.05
+WHOSE = {Side.SERVER: "the gateway's", Side.CLIENT: "the client's"}
 
 
 def read_both_ways(report: Report, sources: list[Source], opts: Options,
@@ -47,7 +48,7 @@ def read_both_ways(report: Report, sources: list[Source], opts: Options,
         return report
     if mine is None:  # only the other reading names a cause: it is the better guess
         other.inputs[0].side_assumed = True
-        _only_possible(other, {f.id for f in report.findings}, other_side)
+        _only_possible(other, set(), other_side)
         other.warnings.append(
             f"{inp.path}: no line shows which end wrote this log. Read as {WHOSE[assumed]}, it shows no "
             f"known failure; read as {WHOSE[other_side]}, it does, so that reading is shown: if the log "
@@ -59,9 +60,6 @@ def read_both_ways(report: Report, sources: list[Source], opts: Options,
         f"Read as {WHOSE[other_side]}, the first finding is {theirs.title!r} ({theirs.id}, confidence "
         f"{theirs.confidence:.0%}): if the log is {WHOSE[other_side]}, run again with --side {other_side.value}.")
     return report
-
-
-WHOSE = {Side.SERVER: "the gateway's", Side.CLIENT: "the client's"}
 
 
 def _only_possible(report: Report, also_other: set[str], side: Side) -> None:
